@@ -49,7 +49,7 @@ export function isAppError(value: unknown): value is AppError {
 }
 
 /** An issue as zod (v3 or v4) reports it; only the fields used here. */
-interface SchemaIssue {
+export interface SchemaIssue {
   path: ReadonlyArray<PropertyKey>;
   message: string;
 }
@@ -69,11 +69,14 @@ export function formatIssuePath(path: ReadonlyArray<PropertyKey>): string {
  * `user_id: expected integer, received string; email: invalid email`.
  */
 export function invalidInput(issues: ReadonlyArray<SchemaIssue>, what = 'invalid input'): AppError {
-  const parts = issues.map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`);
-  const fields = [...new Set(issues.map((issue) => formatIssuePath(issue.path)))];
-  return new AppError('INVALID_INPUT', parts.length ? `${what}: ${parts.join('; ')}` : what, {
-    details: { fields },
-  });
+  const { text, fields } = describeIssues(issues);
+  return new AppError('INVALID_INPUT', text ? `${what}: ${text}` : what, { details: { fields } });
+}
+
+/** `a: msg; b[0]: msg` and the distinct field paths, for any message that reports schema issues. */
+export function describeIssues(issues: ReadonlyArray<SchemaIssue>): { text: string; fields: string[] } {
+  const text = issues.map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`).join('; ');
+  return { text, fields: [...new Set(issues.map((issue) => formatIssuePath(issue.path)))] };
 }
 
 /** The shape of an MCP `tools/call` result that reports a failure. */
