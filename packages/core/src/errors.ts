@@ -52,6 +52,9 @@ export function isAppError(value: unknown): value is AppError {
 export interface SchemaIssue {
   path: ReadonlyArray<PropertyKey>;
   message: string;
+  code?: string;
+  /** zod's `unrecognized_keys` issue lists the unknown keys here. */
+  keys?: ReadonlyArray<string>;
 }
 
 /** Formats a path the way a caller writes it: `items[2].name`; the root is `(input)`. */
@@ -74,7 +77,13 @@ export function invalidInput(issues: ReadonlyArray<SchemaIssue>, what = 'invalid
 }
 
 /** `a: msg; b[0]: msg` and the distinct field paths, for any message that reports schema issues. */
-export function describeIssues(issues: ReadonlyArray<SchemaIssue>): { text: string; fields: string[] } {
+export function describeIssues(input: ReadonlyArray<SchemaIssue>): { text: string; fields: string[] } {
+  // one entry per unknown key, named by its own path: `extra: unknown field`
+  const issues = input.flatMap((issue): SchemaIssue[] =>
+    issue.code === 'unrecognized_keys' && issue.keys?.length
+      ? issue.keys.map((key) => ({ path: [...issue.path, key], message: 'unknown field' }))
+      : [issue],
+  );
   const text = issues.map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`).join('; ');
   return { text, fields: [...new Set(issues.map((issue) => formatIssuePath(issue.path)))] };
 }

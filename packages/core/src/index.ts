@@ -1,6 +1,8 @@
 // The public API of @mcp-stack/core, by name.
 
 export { type CacheOptions, type CacheStats, TtlCache } from './cache.ts';
+export { type CliIo, type CliParse, helpText, parseCli, runCli, type ServerCli, startCli } from './cli.ts';
+export { CORE_OPTIONS, type CoreConfig, coreConfigSchema, type OptionSpec } from './cli-options.ts';
 export {
   ConfigError,
   type ConfigProblem,
@@ -19,6 +21,14 @@ export {
   SECRET_NAME,
 } from './config.ts';
 export {
+  buildTables,
+  type Notification,
+  type RequestEnv,
+  type ServerTables,
+  type SessionState,
+  type Transport,
+} from './dispatch.ts';
+export {
   AppError,
   type AppErrorOptions,
   describeError,
@@ -33,6 +43,8 @@ export {
   type ToolErrorResult,
   toToolErrorResult,
 } from './errors.ts';
+export { createMcpHttpHandler, type McpHttpHandlerOptions, type NodeHandler } from './http/handler.ts';
+export { type RunningHttp, type ServeHttpOptions, serveHttp } from './http/serve.ts';
 export {
   apiKeyAuth,
   bearerAuth,
@@ -56,6 +68,7 @@ export {
   type RetryOptions,
 } from './http-client.ts';
 export { codeForStatus, HttpError, type HttpErrorInit, parseRetryAfter, redactUrl } from './http-error.ts';
+export { toJsonSchema } from './json-schema.ts';
 export {
   type CreateLoggerOptions,
   createLogger,
@@ -67,6 +80,13 @@ export {
   withRequestId,
 } from './logger.ts';
 export {
+  ProtocolError,
+  protocolError,
+  RPC_ERROR,
+  type RpcErrorKind,
+  toProtocolError,
+} from './protocol-error.ts';
+export {
   type BucketRule,
   MemoryRateLimitStore,
   type MemoryStoreOptions,
@@ -75,6 +95,7 @@ export {
   type RateLimiterOptions,
   type RateLimitStore,
 } from './rate-limit.ts';
+export { callerFrom, createSdkServer, type SdkServerOptions } from './sdk-server.ts';
 export {
   type AcquireOptions,
   type Release,
@@ -82,3 +103,32 @@ export {
   type SemaphoreOptions,
   type SemaphoreStats,
 } from './semaphore.ts';
+export {
+  type AnyPrompt,
+  type AnyTool,
+  type CallerIdentity,
+  type Completer,
+  type ContentBlock,
+  definePrompt,
+  defineResource,
+  defineResourceTemplate,
+  defineServer,
+  defineTool,
+  type HandlerContext,
+  type InputSchema,
+  inputObject,
+  type LoggingLevel,
+  type PromptDefinition,
+  type PromptMessage,
+  type ReadinessCheck,
+  type ResourceBody,
+  type ResourceDefinition,
+  type ResourcePage,
+  type ResourceTemplateDefinition,
+  type ServerDefinition,
+  type ToolAnnotations,
+  type ToolContent,
+  type ToolDefinition,
+} from './server.ts';
+export { type RunningStdio, runStdio, type StdioOptions } from './stdio.ts';
+export { LineTransport } from './stdio-transport.ts';

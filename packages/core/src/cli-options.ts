@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import { envBoolean, envInt, envList, envLogLevel, envNumber, envPort, envUrl } from './config.ts';
+
+/** One flag and/or env var a server bin reads. */
+export interface OptionSpec {
+  /** The variable: `USERS_API_URL`. */
+  env: string;
+  /** The flag, when there is one: `--users-api-url`. */
+  flag?: string;
+  /** A flag that takes no value; it sets the variable to `flagValue` (default `true`). */
+  boolean?: boolean;
+  flagValue?: string;
+  description: string;
+  /** Parses the string value (see config.ts building blocks), with its default. */
+  schema: z.ZodType;
+  /** Shown in --help. */
+  defaultText?: string;
+  placeholder?: string;
+  /** Never echoed in an error. */
+  secret?: boolean;
+}
+
+/** The contract's flags and env vars, shared by every server bin (see ARCHITECTURE.md). */
+export const CORE_OPTIONS: ReadonlyArray<OptionSpec> = [
+  {
+    env: 'MCP_TRANSPORT',
+    flag: '--http',
+    boolean: true,
+    flagValue: 'http',
+    description: 'serve over Streamable HTTP instead of stdio',
+    schema: z.enum(['stdio', 'http']),
+  },
+  {
+    env: 'MCP_HOST',
+    flag: '--host',
+    placeholder: 'host',
+    description: 'address to bind',
+    defaultText: '127.0.0.1',
+    schema: z.string(),
+  },
+  {
+    env: 'MCP_PORT',
+    flag: '--port',
+    placeholder: 'port',
+    description: 'port to listen on',
+    schema: envPort(),
+  },
+  {
+    env: 'MCP_STATEFUL',
+    flag: '--stateful',
+    boolean: true,
+    flagValue: '1',
+    description: 'keep sessions (subscriptions, server-to-client streams)',
+    defaultText: 'stateless',
+    schema: envBoolean(),
+  },
+  {
+    env: 'MCP_INSECURE_NO_AUTH',
+    flag: '--insecure-no-auth',
+    boolean: true,
+    flagValue: '1',
+    description: 'allow a non-loopback bind with no auth configured',
+    schema: envBoolean(),
+  },
+  {
+    env: 'MCP_API_KEYS',
+    description:
+      'comma-separated id:secret or id:secret:scope scope…; clients send Authorization: Bearer <secret>',
+    secret: true,
+    schema: envList(),
+  },
+  { env: 'MCP_JWT_JWKS_URL', description: 'verify JWT bearer tokens against this JWKS', schema: envUrl() },
+  { env: 'MCP_JWT_ISSUER', description: 'required JWT issuer', schema: z.string() },
+  { env: 'MCP_JWT_AUDIENCE', description: 'required JWT audience', schema: z.string() },
+  {
+    env: 'MCP_PUBLIC_URL',
+    description: 'public base URL, for resource metadata',
+    defaultText: 'http://<host>:<port>',
+    schema: envUrl(),
+  },
+  {
+    env: 'MCP_ALLOWED_HOSTS',
+    description: 'Host headers accepted (comma-separated host:port)',
+    defaultText: 'loopback names and the bound host',
+    schema: envList(),
+  },
+  {
+    env: 'MCP_ALLOWED_ORIGINS',
+    description: 'Origins accepted (comma-separated)',
+    defaultText: 'none; loopback Origins when bound to loopback',
+    schema: envList(),
+  },
+  {
+    env: 'MCP_RATE_LIMIT_RPS',
+    description: 'requests per second per client; 0 turns it off',
+    defaultText: '50',
+    schema: envNumber(0, 1_000_000),
+  },
+  {
+    env: 'MCP_RATE_LIMIT_BURST',
+    description: 'burst per client',
+    defaultText: '100',
+    schema: envInt(1, 10_000_000),
+  },
+  {
+    env: 'MCP_MAX_BODY_BYTES',
+    description: 'largest request body',
+    defaultText: '4194304',
+    schema: envInt(1, 1024 * 1024 * 1024),
+  },
+  {
+    env: 'MCP_SESSION_IDLE_MS',
+    description: 'idle time before a session ends',
+    defaultText: '600000',
+    schema: envInt(1_000, 86_400_000),
+  },
+  {
+    env: 'MCP_MAX_SESSIONS',
+    description: 'most sessions at once',
+    defaultText: '1000',
+    schema: envInt(1, 1_000_000),
+  },
+  {
+    env: 'MCP_SHUTDOWN_GRACE_MS',
+    description: 'time in-flight requests get on shutdown',
+    defaultText: '10000',
+    schema: envInt(0, 3_600_000),
+  },
+  {
+    env: 'LOG_LEVEL',
+    description: 'fatal, error, warn, info, debug, trace or silent (logs go to stderr)',
+    defaultText: 'info',
+    schema: envLogLevel(),
+  },
+];
+
+/** The parsed contract configuration, keyed by variable name. */
+export function coreConfigSchema(defaultPort: number) {
+  return z.object({
+    MCP_TRANSPORT: z.enum(['stdio', 'http'], { error: 'expected stdio or http' }).default('stdio'),
+    MCP_HOST: z.string().default('127.0.0.1'),
+    MCP_PORT: envPort().default(defaultPort),
+    MCP_STATEFUL: envBoolean().default(false),
+    MCP_INSECURE_NO_AUTH: envBoolean().default(false),
+    MCP_API_KEYS: envList().default([]),
+    MCP_JWT_JWKS_URL: envUrl().optional(),
+    MCP_JWT_ISSUER: z.string().optional(),
+    MCP_JWT_AUDIENCE: z.string().optional(),
+    MCP_PUBLIC_URL: envUrl().optional(),
+    MCP_ALLOWED_HOSTS: envList().optional(),
+    MCP_ALLOWED_ORIGINS: envList().default([]),
+    MCP_RATE_LIMIT_RPS: envNumber(0, 1_000_000).default(50),
+    MCP_RATE_LIMIT_BURST: envInt(1, 10_000_000).default(100),
+    MCP_MAX_BODY_BYTES: envInt(1, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
+    MCP_SESSION_IDLE_MS: envInt(1_000, 86_400_000).default(600_000),
+    MCP_MAX_SESSIONS: envInt(1, 1_000_000).default(1_000),
+    MCP_SHUTDOWN_GRACE_MS: envInt(0, 3_600_000).default(10_000),
+    LOG_LEVEL: envLogLevel().default('info'),
+  });
+}
+
+export type CoreConfig = z.output<ReturnType<typeof coreConfigSchema>>;

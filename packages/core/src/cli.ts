@@ -1,0 +1,195 @@
+import type { z } from 'zod';
+import { CORE_OPTIONS, type CoreConfig, coreConfigSchema, type OptionSpec } from './cli-options.ts';
+import { ConfigError, type Env, loadConfig } from './config.ts';
+import { createLogger, type Logger } from './logger.ts';
+import type { ServerDefinition } from './server.ts';
+
+export type { CoreConfig, OptionSpec };
+
+type OptionValues<O extends Record<string, OptionSpec>> = { [K in keyof O]: z.output<O[K]['schema']> };
+
+export interface ServerCli<O extends Record<string, OptionSpec> = Record<string, OptionSpec>> {
+  /** The bin's name: `mcp-server-users`. */
+  bin: string;
+  version: string;
+  /** One line: what the server is for. */
+  description: string;
+  /** The default HTTP port (the contract's). */
+  port: number;
+  /** The server's own flags and env vars. */
+  options?: O;
+  /** Builds the definition from the parsed options; side effects (db, clients) start here. */
+  create: (
+    options: OptionValues<O>,
+    runtime: { logger: Logger; config: CoreConfig },
+  ) => Promise<ServerDefinition> | ServerDefinition;
+}
+
+export interface CliIo {
+  argv: ReadonlyArray<string>;
+  env: Env;
+  /** Where --help and --version go (stdout: no server is running then). */
+  print: (text: string) => void;
+  /** Where usage and config errors go. */
+  printError: (text: string) => void;
+}
+
+/** What help and errors need to know of a bin. */
+type CliInfo = {
+  bin: string;
+  version: string;
+  description: string;
+  port: number;
+  options?: Record<string, OptionSpec>;
+};
+
+/** What `parseCli` found: a message to print and an exit code, or what to run. */
+export type CliParse<O extends Record<string, OptionSpec>> =
+  | { kind: 'exit'; code: number; text: string }
+  | { kind: 'run'; config: CoreConfig; options: OptionValues<O> };
+
+/**
+ * Reads argv and the environment for a server bin: the contract's flags and env vars (transport,
+ * host, port, auth, limits) and the server's own. A flag wins over its env var, which wins over
+ * the default. Anything wrong is reported at once, naming the flag or variable.
+ */
+export function parseCli<O extends Record<string, OptionSpec>>(
+  cli: ServerCli<O>,
+  argv: ReadonlyArray<string>,
+  env: Env,
+): CliParse<O> {
+  const specs: OptionSpec[] = [...CORE_OPTIONS, ...Object.values(cli.options ?? {})];
+  const byFlag = new Map(specs.filter((s) => s.flag).map((s) => [s.flag as string, s]));
+  const values: Record<string, string | undefined> = { ...env };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--help' || arg === '-h') return { kind: 'exit', code: 0, text: helpText(cli) };
+    if (arg === '--version' || arg === '-v') return { kind: 'exit', code: 0, text: cli.version };
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
+    const spec = byFlag.get(flag);
+    if (!spec) return usageError(cli, `unknown ${arg.startsWith('-') ? 'option' : 'argument'} ${arg}`);
+    if (spec.boolean) {
+      values[spec.env] = spec.flagValue ?? inline ?? 'true';
+      continue;
+    }
+    const value = inline ?? argv[i + 1];
+    if (value === undefined || (inline === undefined && value.startsWith('--')))
+      return usageError(cli, `${flag} needs a value`);
+    if (inline === undefined) i++;
+    values[spec.env] = value;
+  }
+  try {
+    // one schema for the contract's variables and the server's, so one message names every problem
+    const own = Object.values(cli.options ?? {});
+    const schema = coreConfigSchema(cli.port).extend(Object.fromEntries(own.map((s) => [s.env, s.schema])));
+    const secrets = ['MCP_API_KEYS', ...own.filter((s) => s.secret).map((s) => s.env)];
+    const parsed = loadConfig(schema, values, { secrets }) as CoreConfig & Record<string, unknown>;
+    const options = Object.fromEntries(
+      Object.entries(cli.options ?? {}).map(([key, s]) => [key, parsed[s.env]]),
+    );
+    return { kind: 'run', config: parsed, options: options as OptionValues<O> };
+  } catch (error) {
+    if (error instanceof ConfigError)
+      return { kind: 'exit', code: 2, text: `${cli.bin}: ${withFlags(error.message, specs)}` };
+    throw error;
+  }
+}
+
+/** Runs a server bin: parse, then serve over stdio (default) or Streamable HTTP until stopped. */
+export async function runCli<O extends Record<string, OptionSpec>>(
+  cli: ServerCli<O>,
+  io: Partial<CliIo> = {},
+): Promise<number> {
+  const argv = io.argv ?? process.argv.slice(2);
+  const env = io.env ?? process.env;
+  const parsed = parseCli(cli, argv, env);
+  if (parsed.kind === 'exit') {
+    (parsed.code === 0
+      ? (io.print ?? ((t) => process.stdout.write(`${t}\n`)))
+      : (io.printError ?? ((t) => process.stderr.write(`${t}\n`))))(parsed.text);
+    return parsed.code;
+  }
+  const { config } = parsed;
+  const logger = createLogger({ level: config.LOG_LEVEL, name: cli.bin });
+  try {
+    const definition = await cli.create(parsed.options, { logger, config });
+    if (config.MCP_TRANSPORT === 'stdio') {
+      const { runStdio } = await import('./stdio.ts');
+      const running = await runStdio(definition, { logger });
+      await running.closed;
+      return 0;
+    }
+    const { serveHttp } = await import('./http/serve.ts');
+    const running = await serveHttp(definition, {
+      logger,
+      host: config.MCP_HOST,
+      port: config.MCP_PORT,
+      maxBodyBytes: config.MCP_MAX_BODY_BYTES,
+      shutdownGraceMs: config.MCP_SHUTDOWN_GRACE_MS,
+    });
+    return (await running.closed) ? 0 : 1;
+  } catch (error) {
+    logger.fatal({ err: error }, 'could not start');
+    const message = error instanceof Error ? error.message : String(error);
+    (io.printError ?? ((t) => process.stderr.write(`${t}\n`)))(`${cli.bin}: ${message}`);
+    return 1;
+  }
+}
+
+function usageError(cli: CliInfo, message: string): { kind: 'exit'; code: number; text: string } {
+  return { kind: 'exit', code: 2, text: `${cli.bin}: ${message}\nRun ${cli.bin} --help for the options.` };
+}
+
+/** `MCP_PORT: …` becomes `--port / MCP_PORT: …` so people see the flag they typed. */
+function withFlags(message: string, specs: ReadonlyArray<OptionSpec>): string {
+  let out = message;
+  for (const spec of specs) {
+    if (spec.flag && !spec.boolean) out = out.replace(`  ${spec.env}:`, `  ${spec.flag} / ${spec.env}:`);
+  }
+  return out;
+}
+
+export function helpText(cli: CliInfo): string {
+  const row = (spec: OptionSpec) => {
+    const left = spec.flag
+      ? `${spec.flag}${spec.boolean ? '' : ` <${spec.placeholder ?? 'value'}>`}`
+      : spec.env;
+    const env = spec.flag ? `env ${spec.env}${spec.flagValue ? `=${spec.flagValue}` : ''}` : '';
+    const def = spec.defaultText ? `default ${spec.defaultText}` : '';
+    const extra = [env, def].filter(Boolean).join(', ');
+    return `  ${left.padEnd(30)} ${spec.description}${extra ? ` (${extra})` : ''}`;
+  };
+  const core = CORE_OPTIONS.map((spec) =>
+    spec.env === 'MCP_PORT' ? { ...spec, defaultText: `${cli.port}; 0 picks a free one` } : spec,
+  );
+  const own = Object.values(cli.options ?? {});
+  return [
+    `${cli.bin} ${cli.version}: ${cli.description}`,
+    '',
+    'Usage:',
+    `  ${cli.bin}                       serve over stdio (an MCP client starts it)`,
+    `  ${cli.bin} --http [--port ${cli.port}]     serve over Streamable HTTP at /mcp`,
+    '',
+    'Options:',
+    ...core.filter((s) => s.flag).map(row),
+    '  --help, --version',
+    ...(own.length ? ['', 'Server options:', ...own.map(row)] : []),
+    '',
+    'Environment (HTTP):',
+    ...core.filter((s) => !s.flag).map(row),
+  ].join('\n');
+}
+
+/** A bin's whole body: run the CLI and exit with its code. */
+export function startCli<O extends Record<string, OptionSpec>>(cli: ServerCli<O>): void {
+  runCli(cli).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`${cli.bin}: ${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

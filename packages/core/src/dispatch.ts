@@ -1,0 +1,194 @@
+import {
+  LATEST_PROTOCOL_VERSION,
+  type LoggingLevel,
+  type ServerCapabilities,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from './logger.ts';
+import { type ProtocolError, protocolError } from './protocol-error.ts';
+import type { CallerIdentity, HandlerContext, ServerDefinition } from './server.ts';
+import { buildPrompts } from './tables/prompts.ts';
+import { buildResources } from './tables/resources.ts';
+import { buildTools } from './tables/tools.ts';
+
+export type Transport = 'stdio' | 'stateless' | 'stateful';
+
+/** What lives as long as a connection: one request in stateless HTTP, the session otherwise. */
+export interface SessionState {
+  logLevel?: LoggingLevel;
+}
+
+export interface Notification {
+  method: string;
+  params?: Record<string, unknown>;
+}
+
+/** What a transport knows about one request. */
+export interface RequestEnv {
+  requestId: string | number;
+  signal: AbortSignal;
+  logger: Logger;
+  progressToken?: string | number | undefined;
+  /** Sends a notification tied to this request; absent when the transport cannot deliver one. */
+  notify?: ((notification: Notification) => Promise<void>) | undefined;
+  caller?: CallerIdentity | undefined;
+  sessionId?: string | undefined;
+  session: SessionState;
+}
+
+const LEVELS: ReadonlyArray<LoggingLevel> = [
+  'debug',
+  'info',
+  'notice',
+  'warning',
+  'error',
+  'critical',
+  'alert',
+  'emergency',
+];
+
+/** Log messages to the client below this level are dropped until it sets one. */
+const DEFAULT_CLIENT_LOG_LEVEL: LoggingLevel = 'info';
+
+export type MethodHandler = (
+  params: Record<string, unknown>,
+  ctx: HandlerContext,
+  env: RequestEnv,
+) => Promise<unknown>;
+
+/**
+ * A definition turned into what serves it, once per process: the lists already built, lookups by
+ * name and URI, and one handler per MCP method. Every transport (stdio, stateful sessions, the
+ * stateless HTTP fast path) answers through `handle`, so the same call gives the same result.
+ */
+export interface ServerTables {
+  readonly definition: ServerDefinition;
+  capabilities(transport: Transport): ServerCapabilities;
+  initializeResult(requestedVersion: unknown, transport: Transport): Record<string, unknown>;
+  /** Whether `method` is answered here (initialize is the transport's, subscriptions the session's). */
+  has(method: string): boolean;
+  /** Answers one request; throws a `ProtocolError` for a JSON-RPC error. */
+  handle(method: string, params: Record<string, unknown> | undefined, env: RequestEnv): Promise<unknown>;
+  /** The watch function of a subscribable resource, if `uri` names one. */
+  watcher(uri: string): ((changed: () => void) => () => void) | undefined;
+}
+
+export function buildTables(definition: ServerDefinition): ServerTables {
+  const tools = buildTools(definition.tools ?? []);
+  const resources = buildResources(definition.resources ?? []);
+  const prompts = buildPrompts(definition.prompts ?? []);
+
+  const methods = new Map<string, MethodHandler>([
+    ['ping', async () => ({})],
+    ['logging/setLevel', async (params, _ctx, env) => setLevel(params, env)],
+    // only what the server has, so the advertised capabilities and the methods agree
+    ...(tools.count > 0 ? tools.methods : []),
+    ...(resources.count > 0 ? resources.methods : []),
+    ...(prompts.count > 0 ? prompts.methods : []),
+  ]);
+  if (prompts.completable || resources.completable) {
+    methods.set('completion/complete', async (params, ctx) => {
+      const ref = params.ref as { type?: string; name?: string; uri?: string };
+      if (ref.type === 'ref/prompt') return prompts.complete(ref.name ?? '', params, ctx);
+      if (ref.type === 'ref/resource') return resources.complete(ref.uri ?? '', params, ctx);
+      throw protocolError('InvalidParams', `unknown completion reference type: ${String(ref.type)}`);
+    });
+  }
+
+  const capabilityCache = new Map<Transport, ServerCapabilities>();
+  const capabilities = (transport: Transport): ServerCapabilities => {
+    let caps = capabilityCache.get(transport);
+    if (!caps) {
+      caps = {
+        logging: {},
+        ...(tools.count > 0 && { tools: { listChanged: false } }),
+        ...(resources.count > 0 && {
+          resources: { subscribe: transport !== 'stateless' && resources.subscribable, listChanged: false },
+        }),
+        ...(prompts.count > 0 && { prompts: { listChanged: false } }),
+        ...((prompts.completable || resources.completable) && { completions: {} }),
+      };
+      capabilityCache.set(transport, caps);
+    }
+    return caps;
+  };
+
+  return {
+    definition,
+    capabilities,
+    initializeResult(requestedVersion, transport) {
+      const protocolVersion =
+        typeof requestedVersion === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(requestedVersion)
+          ? requestedVersion
+          : LATEST_PROTOCOL_VERSION;
+      return {
+        protocolVersion,
+        capabilities: capabilities(transport),
+        serverInfo: {
+          name: definition.name,
+          version: definition.version,
+          ...(definition.title !== undefined && { title: definition.title }),
+        },
+        ...(definition.instructions !== undefined && { instructions: definition.instructions }),
+      };
+    },
+    has: (method) => methods.has(method),
+    async handle(method, params, env) {
+      const handler = methods.get(method);
+      if (!handler) throw protocolError('MethodNotFound', `method not found: ${method}`);
+      return handler(params ?? {}, handlerContext(env), env);
+    },
+    watcher: (uri) => resources.watcher(uri),
+  };
+}
+
+/** The context a handler sees, built from what the transport knows; the child logger is made on first use. */
+export function handlerContext(env: RequestEnv): HandlerContext {
+  let logger: Logger | undefined;
+  let lastProgress = Number.NEGATIVE_INFINITY;
+  return {
+    get logger() {
+      logger ??= env.logger.child({ requestId: env.requestId });
+      return logger;
+    },
+    signal: env.signal,
+    requestId: env.requestId,
+    ...(env.caller !== undefined && { caller: env.caller }),
+    ...(env.sessionId !== undefined && { sessionId: env.sessionId }),
+    async progress(progress, total, message) {
+      if (env.progressToken === undefined || !env.notify || env.signal.aborted) return;
+      // progress must increase (spec): a repeated or smaller value is dropped, not an error
+      if (progress <= lastProgress) return;
+      lastProgress = progress;
+      await env.notify({
+        method: 'notifications/progress',
+        params: {
+          progressToken: env.progressToken,
+          progress,
+          ...(total !== undefined && { total }),
+          ...(message !== undefined && { message }),
+        },
+      });
+    },
+    async log(level, data) {
+      if (!env.notify || env.signal.aborted) return;
+      const threshold = LEVELS.indexOf(env.session.logLevel ?? DEFAULT_CLIENT_LOG_LEVEL);
+      if (LEVELS.indexOf(level) < threshold) return;
+      await env.notify({ method: 'notifications/message', params: { level, logger: 'server', data } });
+    },
+  };
+}
+
+function setLevel(params: Record<string, unknown>, env: RequestEnv): Record<string, never> {
+  const level = params.level as LoggingLevel;
+  if (!LEVELS.includes(level)) {
+    throw protocolError(
+      'InvalidParams',
+      `unknown log level: ${String(level)}; expected one of ${LEVELS.join(', ')}`,
+    );
+  }
+  env.session.logLevel = level;
+  return {};
+}
+
+export type { ProtocolError };

@@ -1,0 +1,57 @@
+import type { IncomingMessage } from 'node:http';
+import { protocolError } from '../protocol-error.ts';
+
+/**
+ * The request body parsed as JSON, at most `maxBytes` (checked against Content-Length at once,
+ * and while reading, so a chunked body cannot get past it). A body already parsed by a framework
+ * (express.json()) is taken as it is. Fails with `BodyTooLargeError` or a parse-error ProtocolError.
+ */
+export class BodyTooLargeError extends Error {
+  constructor(maxBytes: number) {
+    super(`request body larger than ${maxBytes} bytes`);
+    this.name = 'BodyTooLargeError';
+  }
+}
+
+export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const parsed = (req as { body?: unknown }).body;
+  if (parsed !== undefined && !(parsed instanceof Buffer) && typeof parsed !== 'string')
+    return Promise.resolve(parsed);
+  const tooLarge = () => new BodyTooLargeError(maxBytes);
+  const declared = Number(req.headers['content-length']);
+  if (declared > maxBytes) {
+    req.resume();
+    return Promise.reject(tooLarge());
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > maxBytes) {
+        done = true;
+        chunks.length = 0;
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (done) return;
+      done = true;
+      const text = Buffer.concat(chunks, size).toString('utf8');
+      try {
+        resolve(JSON.parse(text));
+      } catch {
+        reject(protocolError('ParseError', 'parse error: the body is not valid JSON'));
+      }
+    });
+    req.on('error', (error) => {
+      if (done) return;
+      done = true;
+      reject(error);
+    });
+  });
+}

@@ -1,0 +1,228 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  CallToolRequestSchema,
+  CompleteRequestSchema,
+  GetPromptRequestSchema,
+  InitializeRequestSchema,
+  JSONRPCNotificationSchema,
+  JSONRPCRequestSchema,
+  JSONRPCResponseSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  PingRequestSchema,
+  ReadResourceRequestSchema,
+  SetLevelRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import { buildTables, type RequestEnv, type ServerTables } from '../dispatch.ts';
+import { describeError, describeIssues } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { errorResponse, ProtocolError, protocolError } from '../protocol-error.ts';
+import type { CallerIdentity, ServerDefinition } from '../server.ts';
+import { requestIdOf } from '../stdio-transport.ts';
+import { BodyTooLargeError, readJsonBody } from './body.ts';
+import { Reply } from './reply.ts';
+
+/** The SDK's schema for each method the stateless fast path answers. */
+const REQUEST_SCHEMAS = new Map<string, z.ZodType>([
+  ['initialize', InitializeRequestSchema],
+  ['ping', PingRequestSchema],
+  ['logging/setLevel', SetLevelRequestSchema],
+  ['tools/list', ListToolsRequestSchema],
+  ['tools/call', CallToolRequestSchema],
+  ['resources/list', ListResourcesRequestSchema],
+  ['resources/templates/list', ListResourceTemplatesRequestSchema],
+  ['resources/read', ReadResourceRequestSchema],
+  ['prompts/list', ListPromptsRequestSchema],
+  ['prompts/get', GetPromptRequestSchema],
+  ['completion/complete', CompleteRequestSchema],
+]);
+
+const SESSION_ONLY = new Set(['resources/subscribe', 'resources/unsubscribe']);
+
+export interface McpHttpHandlerOptions {
+  logger: Logger;
+  /** Largest request body in bytes (default 4 MiB); larger gets 413. */
+  maxBodyBytes?: number;
+  /** The caller's identity, once the request was authenticated (see auth.ts). */
+  callerOf?: (req: IncomingMessage) => CallerIdentity | undefined;
+  /** Aborts every request in flight (shutdown past its grace period). */
+  signal?: AbortSignal;
+}
+
+export type NodeHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next?: (error?: unknown) => void,
+) => void;
+
+/**
+ * A plain Node request handler serving MCP's Streamable HTTP statelessly: POST a JSON-RPC
+ * message, get its answer as JSON, or as SSE when the handler sends notifications (progress, log
+ * messages) before it. Nothing of one request outlives it. Mount it at your MCP path in any app:
+ * `http.createServer(handler)`, `app.all('/mcp', handler)` (express; a body already parsed by
+ * `express.json()` is used as is), fastify's `reply.hijack()` then `handler(req.raw, reply.raw)`.
+ */
+export function createMcpHttpHandler(
+  definition: ServerDefinition | ServerTables,
+  options: McpHttpHandlerOptions,
+): NodeHandler {
+  const tables = 'handle' in definition ? definition : buildTables(definition);
+  const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  const { logger } = options;
+
+  return (req, res) => {
+    if (req.method !== 'POST') {
+      res.writeHead(405, { allow: 'POST', 'content-type': 'application/json' });
+      res.end(
+        errorResponse(
+          null,
+          protocolError(
+            'InvalidRequest',
+            `${req.method} is not supported here: this server is stateless, POST JSON-RPC messages`,
+          ),
+        ),
+      );
+      return;
+    }
+    readJsonBody(req, maxBodyBytes).then(
+      (body) => answer(body, req, res),
+      (error: unknown) => {
+        if (error instanceof BodyTooLargeError) {
+          // stop reading: the rest of an oversized body is not worth receiving
+          res.setHeader('connection', 'close');
+          return send(res, 413, errorResponse(null, protocolError('InvalidRequest', error.message)));
+        }
+        const failure =
+          error instanceof ProtocolError
+            ? error
+            : protocolError('ParseError', 'could not read the request body');
+        send(res, 400, errorResponse(null, failure));
+      },
+    );
+  };
+
+  async function answer(body: unknown, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (Array.isArray(body)) {
+      return send(
+        res,
+        400,
+        errorResponse(
+          null,
+          protocolError('InvalidRequest', 'batches are not supported: send one message per request'),
+        ),
+      );
+    }
+    if (body === null || typeof body !== 'object') {
+      return send(
+        res,
+        400,
+        errorResponse(null, protocolError('InvalidRequest', 'the body must be a JSON-RPC message object')),
+      );
+    }
+    const message = body as Record<string, unknown>;
+    if (!('method' in message)) {
+      // a response to a server request: there is none in stateless mode; accept and ignore
+      if (JSONRPCResponseSchema.safeParse(message).success) return accepted(res);
+      return send(
+        res,
+        400,
+        errorResponse(requestIdOf(message), protocolError('InvalidRequest', 'not a JSON-RPC 2.0 request')),
+      );
+    }
+    if (!('id' in message)) {
+      if (JSONRPCNotificationSchema.safeParse(message).success) return accepted(res);
+      return send(
+        res,
+        400,
+        errorResponse(null, protocolError('InvalidRequest', 'not a JSON-RPC 2.0 notification')),
+      );
+    }
+    const envelope = JSONRPCRequestSchema.safeParse(message);
+    if (!envelope.success) {
+      const { text } = describeIssues(envelope.error.issues);
+      return send(
+        res,
+        400,
+        errorResponse(requestIdOf(message), protocolError('InvalidRequest', `invalid request: ${text}`)),
+      );
+    }
+    const { id, method } = envelope.data;
+    const reply = new Reply(res, accepts(req, 'text/event-stream'));
+    try {
+      reply.finish(id, await dispatch(method, envelope.data, req, reply));
+    } catch (error) {
+      reply.fail(id, error instanceof ProtocolError ? error : internal(error));
+    }
+  }
+
+  async function dispatch(
+    method: string,
+    request: { id: string | number; params?: unknown },
+    req: IncomingMessage,
+    reply: Reply,
+  ) {
+    const schema = REQUEST_SCHEMAS.get(method);
+    if (SESSION_ONLY.has(method)) {
+      throw protocolError(
+        'MethodNotFound',
+        `${method} needs a session: use stdio, or start the server with --stateful`,
+      );
+    }
+    if (
+      !schema ||
+      (method !== 'initialize' && method !== 'ping' && method !== 'logging/setLevel' && !tables.has(method))
+    ) {
+      throw protocolError('MethodNotFound', `method not found: ${method}`);
+    }
+    const checked = schema.safeParse({ method, params: request.params });
+    if (!checked.success) {
+      throw protocolError(
+        'InvalidParams',
+        `invalid params for ${method}: ${describeIssues(checked.error.issues).text}`,
+      );
+    }
+    const params = (checked.data as { params?: Record<string, unknown> }).params;
+    if (method === 'initialize') return tables.initializeResult(params?.protocolVersion, 'stateless');
+    const controller = new AbortController();
+    const abort = () => controller.abort(new Error('the client closed the connection'));
+    reply.res.once('close', abort);
+    const signals = options.signal ? AbortSignal.any([controller.signal, options.signal]) : controller.signal;
+    const meta = params?._meta as { progressToken?: string | number } | undefined;
+    const env: RequestEnv = {
+      requestId: request.id,
+      signal: signals,
+      logger,
+      progressToken: meta?.progressToken,
+      notify: reply.canStream ? async (notification) => reply.notify(notification) : undefined,
+      caller: options.callerOf?.(req),
+      session: {},
+    };
+    try {
+      return await tables.handle(method, params, env);
+    } finally {
+      reply.res.off('close', abort);
+    }
+  }
+
+  function internal(error: unknown): ProtocolError {
+    return protocolError('InternalError', describeError(error, { logger }).text);
+  }
+}
+
+function accepted(res: ServerResponse): void {
+  res.writeHead(202);
+  res.end();
+}
+
+function send(res: ServerResponse, status: number, json: string): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) });
+  res.end(json);
+}
+
+function accepts(req: IncomingMessage, type: string): boolean {
+  const accept = req.headers.accept;
+  return accept === undefined || accept.includes(type) || accept.includes('*/*');
+}

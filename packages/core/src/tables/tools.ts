@@ -1,0 +1,96 @@
+import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import type { MethodHandler } from '../dispatch.ts';
+import { AppError, invalidInput, toToolErrorResult } from '../errors.ts';
+import { toJsonSchema } from '../json-schema.ts';
+import { protocolError } from '../protocol-error.ts';
+import { type AnyTool, type HandlerContext, inputObject, type ToolContent } from '../server.ts';
+
+interface BuiltTool {
+  tool: AnyTool;
+  input: z.ZodObject;
+  output: z.ZodObject | undefined;
+}
+
+/** tools/list built once; tools/call: scopes, input check, handler, output check, errors as results. */
+export function buildTools(tools: ReadonlyArray<AnyTool>) {
+  const byName = new Map<string, BuiltTool>();
+  const listed = tools.map((tool) => {
+    const input = inputObject(tool.input);
+    byName.set(tool.name, { tool, input, output: tool.output });
+    return {
+      name: tool.name,
+      ...(tool.title !== undefined && { title: tool.title }),
+      description: tool.description,
+      inputSchema: toJsonSchema(input, 'input'),
+      ...(tool.output && { outputSchema: toJsonSchema(tool.output, 'output') }),
+      ...(tool.annotations && {
+        annotations: { ...(tool.title && { title: tool.title }), ...tool.annotations },
+      }),
+    };
+  });
+  const list = { tools: listed };
+
+  const call: MethodHandler = async (params, ctx) => {
+    const name = params.name;
+    const built = typeof name === 'string' ? byName.get(name) : undefined;
+    if (!built) throw protocolError('InvalidParams', `unknown tool: ${String(name)}`);
+    return callTool(built, params.arguments, ctx);
+  };
+
+  return {
+    count: tools.length,
+    methods: [
+      ['tools/list', async () => list],
+      ['tools/call', call],
+    ] as Array<[string, MethodHandler]>,
+  };
+}
+
+async function callTool(built: BuiltTool, args: unknown, ctx: HandlerContext): Promise<CallToolResult> {
+  const { tool, input, output } = built;
+  const logger = { error: (obj: Record<string, unknown>, msg: string) => ctx.logger.error(obj, msg) };
+  const missing = missingScopes(tool, ctx);
+  if (missing.length) {
+    const error = new AppError('FORBIDDEN', `${tool.name} needs the scope ${missing.join(' and ')}`);
+    return toToolErrorResult(error);
+  }
+  const parsed = input.safeParse(args ?? {});
+  if (!parsed.success)
+    return toToolErrorResult(invalidInput(parsed.error.issues, `invalid arguments for ${tool.name}`));
+  try {
+    const returned = await (tool.handler as (args: unknown, ctx: HandlerContext) => unknown)(
+      parsed.data,
+      ctx,
+    );
+    if (!output) return contentResult(returned as ToolContent);
+    const checked = output.safeParse(returned);
+    if (!checked.success) {
+      // the tool broke its own contract: a bug to log, not the caller's fault
+      throw new Error(
+        `${tool.name} returned data that does not match its output schema: ${checked.error.message}`,
+      );
+    }
+    return {
+      content: [{ type: 'text', text: JSON.stringify(checked.data) }],
+      structuredContent: checked.data as Record<string, unknown>,
+    };
+  } catch (error) {
+    return toToolErrorResult(error, { logger });
+  }
+}
+
+function missingScopes(tool: AnyTool, ctx: HandlerContext): string[] {
+  // no caller: auth is off (loopback, or stdio), and every tool is allowed
+  if (!tool.scopes?.length || !ctx.caller) return [];
+  const held = new Set(ctx.caller.scopes);
+  return tool.scopes.filter((scope) => !held.has(scope));
+}
+
+function contentResult(returned: ToolContent): CallToolResult {
+  if (typeof returned === 'string') return { content: [{ type: 'text', text: returned }] };
+  if (Array.isArray(returned)) return { content: returned as ContentBlock[] };
+  if (returned && typeof returned === 'object' && Array.isArray(returned.content))
+    return returned as CallToolResult;
+  throw new Error('a tool without an output schema must return text or content blocks');
+}
