@@ -19,11 +19,17 @@ const targets = [
   { name: 'ceiling (node:http, fixed answer)', args: [here('./baselines/ceiling.mjs'), '3101'], port: 3101 },
   { name: 'SDK stateless pattern (express)', args: [here('./baselines/sdk-http.mjs'), '3100'], port: 3100 },
   {
-    name: 'core fast path',
-    args: ['--conditions=@mcp-stack/source', here('./servers/core-random.ts'), '3102'],
+    name: 'core fast path (all off)',
+    args: ['--conditions=@mcp-stack/source', here('./servers/core-random.ts'), '3102', 'plain'],
     port: 3102,
   },
-];
+  {
+    name: 'core fast path (auth, limit, metrics)',
+    args: ['--conditions=@mcp-stack/source', here('./servers/core-random.ts'), '3103', 'secure'],
+    port: 3103,
+    headers: { authorization: 'Bearer bench-secret-0123456789abcdef' },
+  },
+] as Array<{ name: string; args: string[]; port: number; headers?: Record<string, string> }>;
 
 const results: Array<{ name: string; rps: number; p99: number; non2xx: number }> = [];
 for (const target of targets) {
@@ -35,7 +41,11 @@ for (const target of targets) {
     autocannon({
       url: `http://127.0.0.1:${target.port}/mcp`,
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        ...target.headers,
+      },
       body,
       connections: 32,
       duration,
@@ -51,9 +61,10 @@ for (const target of targets) {
   child.kill('SIGTERM');
 }
 const sdk = results.find((r) => r.name.startsWith('SDK'))?.rps ?? 1;
+const plain = results.find((r) => r.name.includes('all off'))?.rps ?? 1;
 console.log(`node ${process.version}, 32 connections, ${seconds} s each after a 2 s warm-up`);
 for (const r of results) {
   console.log(
-    `${r.name.padEnd(36)} ${String(r.rps).padStart(7)} req/s  p99 ${r.p99} ms  non-2xx/errors ${r.non2xx}  (${(r.rps / sdk).toFixed(2)}x SDK)`,
+    `${r.name.padEnd(36)} ${String(r.rps).padStart(7)} req/s  p99 ${r.p99} ms  non-2xx/errors ${r.non2xx}  (${(r.rps / sdk).toFixed(2)}x SDK, ${(r.rps / plain).toFixed(2)}x all off)`,
   );
 }

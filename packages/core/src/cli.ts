@@ -123,13 +123,7 @@ export async function runCli<O extends Record<string, OptionSpec>>(
       return 0;
     }
     const { serveHttp } = await import('./http/serve.ts');
-    const running = await serveHttp(definition, {
-      logger,
-      host: config.MCP_HOST,
-      port: config.MCP_PORT,
-      maxBodyBytes: config.MCP_MAX_BODY_BYTES,
-      shutdownGraceMs: config.MCP_SHUTDOWN_GRACE_MS,
-    });
+    const running = await serveHttp(definition, { logger, ...(await httpOptions(config)) });
     return (await running.closed) ? 0 : 1;
   } catch (error) {
     logger.fatal({ err: error }, 'could not start');
@@ -192,4 +186,44 @@ export function startCli<O extends Record<string, OptionSpec>>(cli: ServerCli<O>
       process.exit(1);
     },
   );
+}
+
+/** The contract's configuration as `serveHttp` options. */
+export async function httpOptions(config: CoreConfig) {
+  return {
+    host: config.MCP_HOST,
+    port: config.MCP_PORT,
+    auth: await authenticatorFrom(config),
+    insecureNoAuth: config.MCP_INSECURE_NO_AUTH,
+    publicUrl: config.MCP_PUBLIC_URL,
+    allowedHosts: config.MCP_ALLOWED_HOSTS,
+    allowedOrigins: config.MCP_ALLOWED_ORIGINS,
+    rateLimit: { rps: config.MCP_RATE_LIMIT_RPS, burst: config.MCP_RATE_LIMIT_BURST },
+    stateful: config.MCP_STATEFUL && {
+      idleMs: config.MCP_SESSION_IDLE_MS,
+      maxSessions: config.MCP_MAX_SESSIONS,
+    },
+    maxBodyBytes: config.MCP_MAX_BODY_BYTES,
+    shutdownGraceMs: config.MCP_SHUTDOWN_GRACE_MS,
+  };
+}
+
+/** API keys, or JWT when a JWKS URL is set; none when neither is. */
+async function authenticatorFrom(config: CoreConfig) {
+  const { apiKeyAuthenticator, jwtAuthenticator } = await import('./auth.ts');
+  if (config.MCP_JWT_JWKS_URL && config.MCP_API_KEYS.length) {
+    throw new Error('set MCP_API_KEYS or MCP_JWT_JWKS_URL, not both');
+  }
+  if (config.MCP_JWT_JWKS_URL) {
+    const audience =
+      config.MCP_JWT_AUDIENCE ??
+      (config.MCP_PUBLIC_URL && `${config.MCP_PUBLIC_URL.replace(/\/+$/, '')}/mcp`);
+    if (!audience) {
+      throw new Error(
+        'MCP_JWT_AUDIENCE is required with MCP_JWT_JWKS_URL (the audience your tokens are issued for), or set MCP_PUBLIC_URL',
+      );
+    }
+    return jwtAuthenticator({ jwksUrl: config.MCP_JWT_JWKS_URL, issuer: config.MCP_JWT_ISSUER, audience });
+  }
+  return config.MCP_API_KEYS.length ? apiKeyAuthenticator(config.MCP_API_KEYS) : undefined;
 }

@@ -23,6 +23,7 @@ const GENERAL_SCENARIOS = [
   'resources-list',
   'prompts-list',
   'logging-set-level',
+  'dns-rebinding-protection',
 ];
 
 /** Runs one conformance scenario against `url`; resolves with its output, rejects on failure. */

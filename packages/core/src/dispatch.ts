@@ -73,8 +73,18 @@ export interface ServerTables {
   watcher(uri: string): ((changed: () => void) => () => void) | undefined;
 }
 
-export function buildTables(definition: ServerDefinition): ServerTables {
-  const tools = buildTools(definition.tools ?? []);
+/** Told about every request and tool call (metrics); absent: nothing measured. */
+export interface TablesObserver {
+  request(method: string, seconds: number, ok: boolean): void;
+  toolCall(tool: string, outcome: 'ok' | 'error', seconds: number): void;
+}
+
+export function buildTables(
+  definition: ServerDefinition,
+  options: { observer?: TablesObserver } = {},
+): ServerTables {
+  const { observer } = options;
+  const tools = buildTools(definition.tools ?? [], observer);
   const resources = buildResources(definition.resources ?? []);
   const prompts = buildPrompts(definition.prompts ?? []);
 
@@ -136,7 +146,16 @@ export function buildTables(definition: ServerDefinition): ServerTables {
     async handle(method, params, env) {
       const handler = methods.get(method);
       if (!handler) throw protocolError('MethodNotFound', `method not found: ${method}`);
-      return handler(params ?? {}, handlerContext(env), env);
+      if (!observer) return handler(params ?? {}, handlerContext(env), env);
+      const started = performance.now();
+      let ok = false;
+      try {
+        const result = await handler(params ?? {}, handlerContext(env), env);
+        ok = true;
+        return result;
+      } finally {
+        observer.request(method, (performance.now() - started) / 1000, ok);
+      }
     },
     watcher: (uri) => resources.watcher(uri),
   };

@@ -1,5 +1,17 @@
 // The public API of @mcp-stack/core, by name.
 
+export {
+  ALL_SCOPES,
+  AuthError,
+  type Authenticator,
+  apiKeyAuthenticator,
+  bearerToken,
+  type JwtOptions,
+  jwtAuthenticator,
+  parseApiKeys,
+  protectedResourceMetadata,
+  wwwAuthenticate,
+} from './auth.ts';
 export { type CacheOptions, type CacheStats, TtlCache } from './cache.ts';
 export { type CliIo, type CliParse, helpText, parseCli, runCli, type ServerCli, startCli } from './cli.ts';
 export { CORE_OPTIONS, type CoreConfig, coreConfigSchema, type OptionSpec } from './cli-options.ts';
@@ -43,8 +55,22 @@ export {
   type ToolErrorResult,
   toToolErrorResult,
 } from './errors.ts';
+export {
+  checkRequest,
+  defaultAllowedHosts,
+  type GuardOptions,
+  guardOptions,
+  isLoopbackHost,
+} from './http/guards.ts';
 export { createMcpHttpHandler, type McpHttpHandlerOptions, type NodeHandler } from './http/handler.ts';
+export { createMetrics, type Metrics, type MetricsOptions } from './http/metrics.ts';
 export { type RunningHttp, type ServeHttpOptions, serveHttp } from './http/serve.ts';
+export {
+  createSessionManager,
+  type SessionManager,
+  type SessionManagerOptions,
+  type SessionRequestOptions,
+} from './http/sessions.ts';
 export {
   apiKeyAuth,
   bearerAuth,

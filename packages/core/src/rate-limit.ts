@@ -42,6 +42,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
       // every set() passes its own ttl; this one turns TTL tracking on
       ttl: 60_000,
       ttlAutopurge: false,
+      updateAgeOnGet: true,
       ...(options.now && { perf: { now: options.now }, ttlResolution: 0 }),
     });
   }
@@ -56,20 +57,24 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 
   take(key: string, cost: number, rule: BucketRule, nowMs: number): RateDecision {
-    const bucket = this.#buckets.get(key);
-    let tokens = rule.capacity;
+    // one lookup, and the bucket updated in place (the get also restarts its time to live)
+    let bucket = this.#buckets.get(key);
     if (bucket) {
       const elapsedMs = Math.max(0, nowMs - bucket.updatedMs);
-      tokens = Math.min(rule.capacity, bucket.tokens + (elapsedMs * rule.refillPerSecond) / 1000);
+      bucket.tokens = Math.min(rule.capacity, bucket.tokens + (elapsedMs * rule.refillPerSecond) / 1000);
+      bucket.updatedMs = nowMs;
+    } else {
+      bucket = { tokens: rule.capacity, updatedMs: nowMs };
+      this.#buckets.set(key, bucket, { ttl: Math.ceil((rule.capacity / rule.refillPerSecond) * 1000) });
     }
-    const refillMs = Math.ceil((rule.capacity / rule.refillPerSecond) * 1000);
-    if (tokens >= cost) {
-      tokens -= cost;
-      this.#buckets.set(key, { tokens, updatedMs: nowMs }, { ttl: refillMs });
-      return { allowed: true, remaining: Math.floor(tokens) };
+    if (bucket.tokens >= cost) {
+      bucket.tokens -= cost;
+      return { allowed: true, remaining: Math.floor(bucket.tokens) };
     }
-    this.#buckets.set(key, { tokens, updatedMs: nowMs }, { ttl: refillMs });
-    return { allowed: false, retryAfterMs: Math.ceil(((cost - tokens) / rule.refillPerSecond) * 1000) };
+    return {
+      allowed: false,
+      retryAfterMs: Math.ceil(((cost - bucket.tokens) / rule.refillPerSecond) * 1000),
+    };
   }
 }
 

@@ -18,12 +18,21 @@ interface Transport {
 }
 
 let served: Awaited<ReturnType<typeof serveForTest>> | undefined;
+let servedStateful: Awaited<ReturnType<typeof serveForTest>> | undefined;
 const transports: Transport[] = [
   { name: 'in-memory', session: true, connect: () => connectInMemory(createFixtureServer()) },
   {
     name: 'stdio (spawned bin)',
     session: true,
     connect: () => spawnStdio(process.execPath, [FIXTURE_BIN], { env: { LOG_LEVEL: 'debug' } }),
+  },
+  {
+    name: 'stateful HTTP',
+    session: true,
+    connect: async () => {
+      servedStateful ??= await serveForTest(createFixtureServer(), { stateful: { idleMs: 60_000 } });
+      return connectHttp(servedStateful.url);
+    },
   },
   {
     name: 'stateless HTTP',
@@ -37,6 +46,7 @@ const transports: Transport[] = [
 
 afterAll(async () => {
   await served?.close();
+  await servedStateful?.close();
 });
 
 /** The answers of one run of every call, so two transports can be compared. */
@@ -245,5 +255,6 @@ describe('across transports', () => {
     expect(stdio?.length).toBeGreaterThan(8);
     expect(http).toEqual(stdio);
     expect(recorded.get('in-memory')).toEqual(stdio);
+    expect(recorded.get('stateful HTTP')).toEqual(stdio);
   });
 });

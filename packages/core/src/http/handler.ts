@@ -58,6 +58,13 @@ export type NodeHandler = (
   next?: (error?: unknown) => void,
 ) => void;
 
+/** The handler's core: serve one request as `caller` (what serveHttp's auth found). */
+export type McpServe = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  caller: CallerIdentity | undefined,
+) => void;
+
 /**
  * A plain Node request handler serving MCP's Streamable HTTP statelessly: POST a JSON-RPC
  * message, get its answer as JSON, or as SSE when the handler sends notifications (progress, log
@@ -69,11 +76,28 @@ export function createMcpHttpHandler(
   definition: ServerDefinition | ServerTables,
   options: McpHttpHandlerOptions,
 ): NodeHandler {
+  const serve = createMcpServe(definition, options);
+  return (req, res) => serve(req, res, options.callerOf?.(req));
+}
+
+/** `createMcpHttpHandler` with the caller passed in, not looked up on the request. */
+export function createMcpServe(
+  definition: ServerDefinition | ServerTables,
+  options: McpHttpHandlerOptions,
+): McpServe {
   const tables = 'handle' in definition ? definition : buildTables(definition);
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const { logger } = options;
+  const running = new Set<AbortController>();
+  options.signal?.addEventListener(
+    'abort',
+    () => {
+      for (const controller of running) controller.abort(options.signal?.reason);
+    },
+    { once: true },
+  );
 
-  return (req, res) => {
+  return (req, res, caller) => {
     if (req.method !== 'POST') {
       res.writeHead(405, { allow: 'POST', 'content-type': 'application/json' });
       res.end(
@@ -88,7 +112,7 @@ export function createMcpHttpHandler(
       return;
     }
     readJsonBody(req, maxBodyBytes).then(
-      (body) => answer(body, req, res),
+      (body) => answer(body, req, res, caller),
       (error: unknown) => {
         if (error instanceof BodyTooLargeError) {
           // stop reading: the rest of an oversized body is not worth receiving
@@ -104,7 +128,12 @@ export function createMcpHttpHandler(
     );
   };
 
-  async function answer(body: unknown, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function answer(
+    body: unknown,
+    req: IncomingMessage,
+    res: ServerResponse,
+    caller: CallerIdentity | undefined,
+  ): Promise<void> {
     if (Array.isArray(body)) {
       return send(
         res,
@@ -152,7 +181,7 @@ export function createMcpHttpHandler(
     const { id, method } = envelope.data;
     const reply = new Reply(res, accepts(req, 'text/event-stream'));
     try {
-      reply.finish(id, await dispatch(method, envelope.data, req, reply));
+      reply.finish(id, await dispatch(method, envelope.data, caller, reply));
     } catch (error) {
       reply.fail(id, error instanceof ProtocolError ? error : internal(error));
     }
@@ -161,7 +190,7 @@ export function createMcpHttpHandler(
   async function dispatch(
     method: string,
     request: { id: string | number; params?: unknown },
-    req: IncomingMessage,
+    caller: CallerIdentity | undefined,
     reply: Reply,
   ) {
     const schema = REQUEST_SCHEMAS.get(method);
@@ -189,20 +218,23 @@ export function createMcpHttpHandler(
     const controller = new AbortController();
     const abort = () => controller.abort(new Error('the client closed the connection'));
     reply.res.once('close', abort);
-    const signals = options.signal ? AbortSignal.any([controller.signal, options.signal]) : controller.signal;
+    // one listener on the shutdown signal for all requests, not AbortSignal.any per request
+    if (options.signal?.aborted) controller.abort(options.signal.reason);
+    running.add(controller);
     const meta = params?._meta as { progressToken?: string | number } | undefined;
     const env: RequestEnv = {
       requestId: request.id,
-      signal: signals,
+      signal: controller.signal,
       logger,
       progressToken: meta?.progressToken,
       notify: reply.canStream ? async (notification) => reply.notify(notification) : undefined,
-      caller: options.callerOf?.(req),
+      caller,
       session: {},
     };
     try {
       return await tables.handle(method, params, env);
     } finally {
+      running.delete(controller);
       reply.res.off('close', abort);
     }
   }

@@ -1,15 +1,37 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { buildTables, type ServerTables } from '../dispatch.ts';
-import type { ServerDefinition } from '../server.ts';
-import { createMcpHttpHandler, type McpHttpHandlerOptions } from './handler.ts';
+import { AuthError, type Authenticator, protectedResourceMetadata, wwwAuthenticate } from '../auth.ts';
+import { buildTables } from '../dispatch.ts';
+import { type RateDecision, RateLimiter } from '../rate-limit.ts';
+import type { Semaphore } from '../semaphore.ts';
+import type { CallerIdentity, ServerDefinition } from '../server.ts';
+import { checkRequest, guardOptions, isLoopbackHost } from './guards.ts';
+import { createMcpServe, type McpHttpHandlerOptions } from './handler.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { createSessionManager, type SessionManager } from './sessions.ts';
 
-export interface ServeHttpOptions extends Omit<McpHttpHandlerOptions, 'signal'> {
+export interface ServeHttpOptions extends Omit<McpHttpHandlerOptions, 'signal' | 'callerOf'> {
   host: string;
   /** 0 picks a free port. */
   port: number;
   /** Where MCP is served (default `/mcp`). */
   path?: string;
+  /** Inbound auth; none: every caller is allowed (refused on a non-loopback host, see below). */
+  auth?: Authenticator | undefined;
+  /** Allow a non-loopback bind with no auth (`--insecure-no-auth`). */
+  insecureNoAuth?: boolean;
+  /** The public base URL (`MCP_PUBLIC_URL`), for the resource metadata; default http://host:port. */
+  publicUrl?: string | undefined;
+  allowedHosts?: ReadonlyArray<string> | undefined;
+  allowedOrigins?: ReadonlyArray<string> | undefined;
+  /** Per client (key id, else address); `rps: 0` turns it off. Default 50/s, burst 100. */
+  rateLimit?: { rps: number; burst?: number } | RateLimiter;
+  /** Sessions on the SDK transport (`--stateful`) instead of the stateless fast path. */
+  stateful?: false | { idleMs?: number; maxSessions?: number };
+  /** `/metrics` in Prometheus text; default on. */
+  metrics?: boolean;
+  /** Semaphores to report on /metrics (an upstream's concurrency bound). */
+  semaphores?: Record<string, Semaphore>;
   /** How long in-flight requests may take to finish on shutdown (default 10 s). */
   shutdownGraceMs?: number;
   /** Each readiness check's time limit (default 5 s). */
@@ -23,45 +45,198 @@ export interface RunningHttp {
   url: string;
   port: number;
   server: Server;
+  metrics: Metrics | undefined;
   /** Stops accepting, lets in-flight requests finish within the grace period; true when all did. */
   close(): Promise<boolean>;
   /** Resolves (with the same flag) once stopped. */
   closed: Promise<boolean>;
 }
 
+const METADATA_PATH = '/.well-known/oauth-protected-resource';
+
 /**
- * Listens and serves MCP at `path` (stateless fast path), `/healthz` (the process is up) and
- * `/readyz` (every readiness check of the definition passes). Logs one `listening` line with the
- * URL. On SIGTERM/SIGINT it stops accepting, waits for in-flight requests up to the grace period,
- * cuts the rest, and releases what the definition holds.
+ * Listens and serves MCP at `path`: Host/Origin/content-type/version guards, then auth, then the
+ * per-client rate limit, then the stateless fast path or a session. Also `/healthz`, `/readyz`
+ * (the definition's readiness checks), `/metrics`, and RFC 9728 metadata when auth is on. On
+ * SIGTERM/SIGINT: stop accepting, let requests in flight finish within the grace period, cut the
+ * rest, release the definition.
  */
 export async function serveHttp(
-  definition: ServerDefinition | ServerTables,
+  definition: ServerDefinition,
   options: ServeHttpOptions,
 ): Promise<RunningHttp> {
-  const tables = 'handle' in definition ? definition : buildTables(definition);
-  const { logger } = options;
+  const { logger, auth } = options;
+  if (!auth && !options.insecureNoAuth && !isLoopbackHost(options.host)) {
+    throw new Error(
+      `refusing to serve on ${options.host} without auth: set MCP_API_KEYS or MCP_JWT_JWKS_URL, or pass --insecure-no-auth if something in front of this server authenticates`,
+    );
+  }
   const path = options.path ?? '/mcp';
+  let sessions: SessionManager | undefined;
+  const metrics =
+    options.metrics === false
+      ? undefined
+      : createMetrics({
+          sessions: () => sessions?.size ?? 0,
+          ...(options.semaphores && { semaphores: options.semaphores }),
+        });
+  const tables = buildTables(definition, metrics ? { observer: metrics } : {});
   const shutdown = new AbortController();
-  const mcp = createMcpHttpHandler(tables, { ...options, signal: shutdown.signal });
-  const readiness = Object.entries(tables.definition.readiness ?? {});
-  const readinessTimeoutMs = options.readinessTimeoutMs ?? 5_000;
+
+  const mcp = createMcpServe(tables, {
+    ...options,
+    signal: shutdown.signal,
+  });
+  if (options.stateful) {
+    sessions = createSessionManager({
+      tables,
+      logger,
+      idleMs: options.stateful.idleMs ?? 600_000,
+      maxSessions: options.stateful.maxSessions ?? 1_000,
+      ...(options.maxBodyBytes !== undefined && { maxBodyBytes: options.maxBodyBytes }),
+    });
+  }
+  const limiter =
+    options.rateLimit instanceof RateLimiter
+      ? options.rateLimit
+      : new RateLimiter({ rps: options.rateLimit?.rps ?? 50, burst: options.rateLimit?.burst ?? 100 });
+  const readiness = Object.entries(definition.readiness ?? {});
+  const scopes = [...new Set((definition.tools ?? []).flatMap((tool) => tool.scopes ?? []))].sort();
+  let inflight = 0;
+  let drained: (() => void) | undefined;
+
+  // one shared listener (no closure per request)
+  function countResponse(this: ServerResponse): void {
+    metrics?.httpResponse(this.statusCode);
+  }
 
   const server = createServer((req, res) => {
-    const pathname = (req.url ?? '/').split('?', 1)[0];
-    if (pathname === path) return mcp(req, res);
+    if (metrics) res.on('finish', countResponse);
+    const pathname = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    if (pathname === path) {
+      const failed = (error: unknown) => {
+        logger.error({ err: error }, 'request failed before reaching the server');
+        if (!res.headersSent) rpcError(res, 500, 'internal error');
+        else res.destroy();
+      };
+      try {
+        return void serveMcp(req, res)?.catch(failed);
+      } catch (error) {
+        return failed(error);
+      }
+    }
     if (pathname === '/healthz') return json(res, 200, { status: 'ok' });
     if (pathname === '/readyz') return void ready(res);
+    if (pathname === '/metrics' && metrics) return void sendMetrics(res);
+    if (auth && (pathname === METADATA_PATH || pathname === `${METADATA_PATH}${path}`)) {
+      return json(
+        res,
+        200,
+        protectedResourceMetadata({
+          resource: resourceUrl,
+          authorizationServers: auth.authorizationServers,
+          scopes,
+          name: definition.name,
+        }),
+      );
+    }
     json(res, 404, {
       error: { code: 'NOT_FOUND', message: `nothing at ${pathname}; MCP is served at ${path}` },
     });
   });
 
+  let guards = guardOptions({
+    host: options.host,
+    port: options.port,
+    allowedHosts: options.allowedHosts,
+    allowedOrigins: options.allowedOrigins,
+  });
+  let resourceUrl = '';
+  let metadataUrl = '';
+
+  /** Guards, auth, rate limit, then the call; synchronous unless a step is not (JWT, a remote store). */
+  function serveMcp(req: IncomingMessage, res: ServerResponse): void | Promise<void> {
+    const refusal = checkRequest(req, guards);
+    if (refusal) return rpcError(res, refusal.status, refusal.message);
+    if (!auth) return admit(req, res, undefined);
+    let identity: CallerIdentity | Promise<CallerIdentity>;
+    try {
+      identity = auth.authenticate(req);
+    } catch (error) {
+      return refuse(req, res, error);
+    }
+    if (identity instanceof Promise) {
+      return identity.then(
+        (caller) => admit(req, res, caller),
+        (error: unknown) => refuse(req, res, error),
+      );
+    }
+    return admit(req, res, identity);
+  }
+
+  function refuse(req: IncomingMessage, res: ServerResponse, error: unknown): void | Promise<void> {
+    if (!(error instanceof AuthError)) throw error;
+    // failed attempts count against the address, so guessing keys is rate limited too
+    return decide(limiter.check(`addr:${req.socket.remoteAddress}`), res, () => {
+      res.setHeader('www-authenticate', wwwAuthenticate(metadataUrl, error));
+      rpcError(res, 401, error.message);
+    });
+  }
+
+  function admit(
+    req: IncomingMessage,
+    res: ServerResponse,
+    caller: CallerIdentity | undefined,
+  ): void | Promise<void> {
+    if (!limiter.enabled) return pass(req, res, caller);
+    const key = caller ? `key:${caller.clientId}` : `addr:${req.socket.remoteAddress}`;
+    return decide(limiter.check(key), res, () => pass(req, res, caller));
+  }
+
+  function pass(
+    req: IncomingMessage,
+    res: ServerResponse,
+    caller: CallerIdentity | undefined,
+  ): void | Promise<void> {
+    // POSTs are the calls shutdown waits for; a session's GET stream is closed with the session
+    if (req.method === 'POST') {
+      inflight++;
+      res.once('close', () => {
+        inflight--;
+        if (inflight === 0) drained?.();
+      });
+    }
+    if (sessions) return sessions.handle(req, res, caller ? { caller } : {});
+    // the caller is passed along, not stored on the request (a WeakMap or a new property on
+    // every request measurably slows the hot path)
+    mcp(req, res, caller);
+  }
+
+  /** Runs `next` when the rate limiter allows, else answers 429; a promise only for an async store. */
+  function decide(
+    decision: RateDecision | Promise<RateDecision>,
+    res: ServerResponse,
+    next: () => void | Promise<void>,
+  ) {
+    if (decision instanceof Promise) return decision.then((d) => (allowed(d, res) ? next() : undefined));
+    return allowed(decision, res) ? next() : undefined;
+  }
+
+  function allowed(decision: RateDecision, res: ServerResponse): boolean {
+    if (decision.allowed) return true;
+    metrics?.rateLimited();
+    const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+    res.setHeader('retry-after', String(seconds));
+    rpcError(res, 429, `rate limit exceeded: retry after ${seconds} s`);
+    return false;
+  }
+
   async function ready(res: ServerResponse): Promise<void> {
+    const timeoutMs = options.readinessTimeoutMs ?? 5_000;
     const results = await Promise.all(
       readiness.map(async ([name, check]) => {
         try {
-          await check(AbortSignal.timeout(readinessTimeoutMs));
+          await check(AbortSignal.timeout(timeoutMs));
           return [name, 'ok'] as const;
         } catch (error) {
           return [name, error instanceof Error ? error.message : String(error)] as const;
@@ -75,31 +250,30 @@ export async function serveHttp(
     });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') {
-        reject(
-          new Error(
-            `port ${options.port} on ${options.host} is already in use: stop what holds it, or pick another with --port`,
-          ),
-        );
-      } else if (error.code === 'EACCES') {
-        reject(
-          new Error(
-            `not allowed to listen on ${options.host}:${options.port} (a port below 1024 needs privileges)`,
-          ),
-        );
-      } else reject(error);
-    });
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  async function sendMetrics(res: ServerResponse): Promise<void> {
+    const { contentType, body } = await (metrics as Metrics).render();
+    res.writeHead(200, { 'content-type': contentType });
+    res.end(body);
+  }
+
+  await listen(server, options.host, options.port);
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${host}:${port}${path}`;
-  logger.info({ server: tables.definition.name, url }, 'listening');
+  const base = (options.publicUrl ?? `http://${host}:${port}`).replace(/\/+$/, '');
+  resourceUrl = `${base}${path}`;
+  metadataUrl = `${base}${METADATA_PATH}${path}`;
+  // port 0: the allow-list needs the port actually bound
+  guards = guardOptions({
+    host: options.host,
+    port,
+    allowedHosts: options.allowedHosts,
+    allowedOrigins: options.allowedOrigins,
+  });
+  logger.info(
+    { server: definition.name, url, auth: auth?.kind ?? 'none', mode: sessions ? 'stateful' : 'stateless' },
+    'listening',
+  );
 
   let resolveClosed!: (clean: boolean) => void;
   const closed = new Promise<boolean>((resolve) => (resolveClosed = resolve));
@@ -113,29 +287,29 @@ export async function serveHttp(
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     const graceMs = options.shutdownGraceMs ?? 10_000;
-    logger.info({ reason, graceMs }, 'stopping: no new connections, finishing requests in flight');
+    logger.info({ reason, graceMs, inflight }, 'stopping: no new connections, finishing requests in flight');
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     let timer: NodeJS.Timeout | undefined;
-    const clean = await Promise.race([
-      stopped.then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), graceMs);
-      }),
-    ]);
+    const clean =
+      inflight === 0 ||
+      (await Promise.race([
+        new Promise<boolean>((resolve) => (drained = () => resolve(true))),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+      ]));
     clearTimeout(timer);
-    if (!clean) {
-      logger.warn({ graceMs }, 'grace period over: cutting the requests still in flight');
-      shutdown.abort(new Error('server shutting down'));
-      server.closeAllConnections();
-      await stopped;
-    }
+    if (!clean)
+      logger.warn({ graceMs, cut: inflight }, 'grace period over: cutting the requests still in flight');
+    shutdown.abort(new Error('server shutting down'));
+    await sessions?.closeAll();
+    server.closeAllConnections();
+    await stopped;
     try {
-      await tables.definition.close?.();
+      await definition.close?.();
     } catch (error) {
       logger.error({ err: error }, 'error while releasing the server');
     }
-    logger.info({ clean }, 'stopped');
+    logger.info({ clean }, clean ? 'stopped' : 'stopped: requests were cut at the grace deadline');
     resolveClosed(clean);
     return clean;
   }
@@ -145,11 +319,33 @@ export async function serveHttp(
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   }
-  return { url, port, server, close: () => close('closed'), closed };
+  return { url, port, server, metrics, close: () => close('closed'), closed };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') {
+        reject(
+          new Error(
+            `port ${port} on ${host} is already in use: stop what holds it, or pick another with --port`,
+          ),
+        );
+      } else if (error.code === 'EACCES') {
+        reject(new Error(`not allowed to listen on ${host}:${port} (a port below 1024 needs privileges)`));
+      } else reject(error);
+    });
+    server.listen(port, host, () => resolve());
+  });
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** An HTTP-level refusal with a JSON-RPC error body (the request's id is not read by then). */
+function rpcError(res: ServerResponse, status: number, message: string): void {
+  json(res, status, { jsonrpc: '2.0', error: { code: -32000, message } });
 }

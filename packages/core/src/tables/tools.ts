@@ -1,6 +1,6 @@
 import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
-import type { MethodHandler } from '../dispatch.ts';
+import type { MethodHandler, TablesObserver } from '../dispatch.ts';
 import { AppError, invalidInput, toToolErrorResult } from '../errors.ts';
 import { toJsonSchema } from '../json-schema.ts';
 import { protocolError } from '../protocol-error.ts';
@@ -13,7 +13,7 @@ interface BuiltTool {
 }
 
 /** tools/list built once; tools/call: scopes, input check, handler, output check, errors as results. */
-export function buildTools(tools: ReadonlyArray<AnyTool>) {
+export function buildTools(tools: ReadonlyArray<AnyTool>, observer?: TablesObserver) {
   const byName = new Map<string, BuiltTool>();
   const listed = tools.map((tool) => {
     const input = inputObject(tool.input);
@@ -35,7 +35,11 @@ export function buildTools(tools: ReadonlyArray<AnyTool>) {
     const name = params.name;
     const built = typeof name === 'string' ? byName.get(name) : undefined;
     if (!built) throw protocolError('InvalidParams', `unknown tool: ${String(name)}`);
-    return callTool(built, params.arguments, ctx);
+    if (!observer) return callTool(built, params.arguments, ctx);
+    const started = performance.now();
+    const result = await callTool(built, params.arguments, ctx);
+    observer.toolCall(built.tool.name, result.isError ? 'error' : 'ok', (performance.now() - started) / 1000);
+    return result;
   };
 
   return {
@@ -84,6 +88,7 @@ function missingScopes(tool: AnyTool, ctx: HandlerContext): string[] {
   // no caller: auth is off (loopback, or stdio), and every tool is allowed
   if (!tool.scopes?.length || !ctx.caller) return [];
   const held = new Set(ctx.caller.scopes);
+  if (held.has('*')) return [];
   return tool.scopes.filter((scope) => !held.has(scope));
 }
 

@@ -1,0 +1,197 @@
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { Semaphore } from '../semaphore.ts';
+
+/** What the tables report about each request and tool call (see dispatch.ts). */
+export interface Observer {
+  request(method: string, seconds: number, ok: boolean): void;
+  toolCall(tool: string, outcome: 'ok' | 'error', seconds: number): void;
+}
+
+export interface Metrics extends Observer {
+  readonly registry: Registry;
+  httpResponse(status: number): void;
+  rateLimited(): void;
+  /** The Prometheus text for `/metrics`. */
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+export interface MetricsOptions {
+  /** Open sessions right now (stateful HTTP). */
+  sessions?: () => number;
+  /** Semaphores to report (active and queued), by name: an upstream's concurrency bound. */
+  semaphores?: Record<string, Semaphore>;
+  /** Node's process metrics (memory, event loop lag, GC); default true. */
+  processMetrics?: boolean;
+}
+
+const BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30];
+
+interface Series {
+  labels: Record<string, string>;
+  value: number;
+  counts?: number[];
+  sum?: number;
+}
+
+/**
+ * A counter or histogram whose hot path is a map lookup and an add: prom-client validates and
+ * hashes the labels on every observation, which the fast path cannot afford. The registry reads
+ * it through the metric interface prom-client documents (`get()`), at scrape time only.
+ */
+class HotMetric {
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'counter' | 'histogram';
+  readonly aggregator = 'sum' as const;
+  readonly #series = new Map<string, Series>();
+
+  constructor(name: string, help: string, type: 'counter' | 'histogram') {
+    this.name = name;
+    this.help = help;
+    this.type = type;
+  }
+
+  /** The series for a label set, by a key made of its values. */
+  find(key: string): Series | undefined {
+    return this.#series.get(key);
+  }
+
+  add(key: string, labels: Record<string, string>): Series {
+    const series: Series = {
+      labels,
+      value: 0,
+      ...(this.type === 'histogram' && { counts: BUCKETS.map(() => 0), sum: 0 }),
+    };
+    this.#series.set(key, series);
+    return series;
+  }
+
+  inc(series: Series, by = 1): void {
+    series.value += by;
+  }
+
+  observe(series: Series, seconds: number): void {
+    series.value++;
+    series.sum = (series.sum ?? 0) + seconds;
+    const counts = series.counts as number[];
+    for (let i = 0; i < BUCKETS.length; i++) {
+      if (seconds <= (BUCKETS[i] as number)) {
+        counts[i] = (counts[i] as number) + 1;
+        break;
+      }
+    }
+  }
+
+  async get() {
+    const values: Array<{ labels: Record<string, string | number>; value: number; metricName?: string }> = [];
+    for (const series of this.#series.values()) {
+      if (this.type === 'counter') {
+        values.push({ labels: series.labels, value: series.value });
+        continue;
+      }
+      let cumulative = 0;
+      BUCKETS.forEach((bound, i) => {
+        cumulative += series.counts?.[i] ?? 0;
+        values.push({
+          metricName: `${this.name}_bucket`,
+          labels: { ...series.labels, le: bound },
+          value: cumulative,
+        });
+      });
+      values.push({
+        metricName: `${this.name}_bucket`,
+        labels: { ...series.labels, le: '+Inf' },
+        value: series.value,
+      });
+      values.push({ metricName: `${this.name}_sum`, labels: series.labels, value: series.sum ?? 0 });
+      values.push({ metricName: `${this.name}_count`, labels: series.labels, value: series.value });
+    }
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
+
+  reset(): void {
+    this.#series.clear();
+  }
+}
+
+/**
+ * Prometheus metrics in a registry of this server's own: HTTP responses by status, JSON-RPC
+ * requests by method and outcome, tool calls by tool and outcome with durations, rate-limited
+ * requests, semaphore queue depth and open sessions, and Node's process metrics (prom-client).
+ */
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const hot = (name: string, help: string, type: 'counter' | 'histogram') => {
+    const metric = new HotMetric(name, help, type);
+    registry.registerMetric(metric as never);
+    return metric;
+  };
+  const responses = hot('mcp_http_responses_total', 'HTTP responses by status code', 'counter');
+  const requests = hot(
+    'mcp_requests_total',
+    'JSON-RPC requests by method and outcome (error: a JSON-RPC error answer)',
+    'counter',
+  );
+  const toolCalls = hot(
+    'mcp_tool_call_duration_seconds',
+    'tool calls by tool and outcome (error: a tool error result)',
+    'histogram',
+  );
+  const limited = hot('mcp_rate_limited_total', 'requests refused with 429', 'counter');
+  const limitedSeries = limited.add('', {});
+
+  const semaphores = Object.entries(options.semaphores ?? {});
+  if (semaphores.length) {
+    new Gauge({
+      name: 'mcp_semaphore_queue_depth',
+      help: 'calls waiting for a slot, by semaphore',
+      labelNames: ['name'],
+      registers: [registry],
+      collect() {
+        for (const [name, semaphore] of semaphores) this.set({ name }, semaphore.pending);
+      },
+    });
+    new Gauge({
+      name: 'mcp_semaphore_active',
+      help: 'calls holding a slot, by semaphore',
+      labelNames: ['name'],
+      registers: [registry],
+      collect() {
+        for (const [name, semaphore] of semaphores) this.set({ name }, semaphore.active);
+      },
+    });
+  }
+  const sessions = options.sessions;
+  new Gauge({
+    name: 'mcp_sessions_open',
+    help: 'open stateful sessions',
+    registers: [registry],
+    collect() {
+      this.set(sessions?.() ?? 0);
+    },
+  });
+
+  return {
+    registry,
+    // keys: the label values (the error variant suffixed), so the ok path allocates nothing
+    httpResponse(status) {
+      const key = String(status);
+      responses.inc(responses.find(key) ?? responses.add(key, { status: key }));
+    },
+    request(method, _seconds, ok) {
+      const key = ok ? method : `${method}\0error`;
+      requests.inc(requests.find(key) ?? requests.add(key, { method, outcome: ok ? 'ok' : 'error' }));
+    },
+    toolCall(tool, outcome, seconds) {
+      const key = outcome === 'ok' ? tool : `${tool}\0error`;
+      toolCalls.observe(toolCalls.find(key) ?? toolCalls.add(key, { tool, outcome }), seconds);
+    },
+    rateLimited() {
+      limited.inc(limitedSeries);
+    },
+    async render() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
