@@ -1,9 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { packageTests } from '../../vitest.shared.ts';
 
-export default defineConfig({
-  resolve: { conditions: ['@mcp-stack/source'] },
-  test: {
-    name: 'core',
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-  },
-});
+export default packageTests('core');

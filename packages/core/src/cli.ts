@@ -160,12 +160,13 @@ export function helpText(cli: CliInfo): string {
     spec.env === 'MCP_PORT' ? { ...spec, defaultText: `${cli.port}; 0 picks a free one` } : spec,
   );
   const own = Object.values(cli.options ?? {});
+  const width = `${cli.bin} --http [--port ${cli.port}]`.length;
   return [
     `${cli.bin} ${cli.version}: ${cli.description}`,
     '',
     'Usage:',
-    `  ${cli.bin}                       serve over stdio (an MCP client starts it)`,
-    `  ${cli.bin} --http [--port ${cli.port}]     serve over Streamable HTTP at /mcp`,
+    `  ${cli.bin.padEnd(width)}   serve over stdio (an MCP client starts it)`,
+    `  ${`${cli.bin} --http [--port ${cli.port}]`.padEnd(width)}   serve over Streamable HTTP at /mcp`,
     '',
     'Options:',
     ...core.filter((s) => s.flag).map(row),
@@ -177,9 +178,12 @@ export function helpText(cli: CliInfo): string {
   ].join('\n');
 }
 
-/** A bin's whole body: run the CLI and exit with its code. */
-export function startCli<O extends Record<string, OptionSpec>>(cli: ServerCli<O>): void {
-  runCli(cli).then(
+/** A bin's whole body: run the CLI and exit with its code. `io` overrides argv or env (entry files). */
+export function startCli<O extends Record<string, OptionSpec>>(
+  cli: ServerCli<O>,
+  io: Partial<CliIo> = {},
+): void {
+  runCli(cli, io).then(
     (code) => process.exit(code),
     (error: unknown) => {
       process.stderr.write(`${cli.bin}: ${error instanceof Error ? error.stack : String(error)}\n`);

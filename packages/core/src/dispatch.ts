@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   LATEST_PROTOCOL_VERSION,
   type LoggingLevel,
@@ -46,6 +47,9 @@ const LEVELS: ReadonlyArray<LoggingLevel> = [
   'alert',
   'emergency',
 ];
+
+/** How long a request that sent notifications waits before its result (see `handle`). */
+const SETTLE_MS = 3;
 
 /** Log messages to the client below this level are dropped until it sets one. */
 const DEFAULT_CLIENT_LOG_LEVEL: LoggingLevel = 'info';
@@ -146,15 +150,20 @@ export function buildTables(
     async handle(method, params, env) {
       const handler = methods.get(method);
       if (!handler) throw protocolError('MethodNotFound', `method not found: ${method}`);
-      if (!observer) return handler(params ?? {}, handlerContext(env), env);
-      const started = performance.now();
+      const sent = { notifications: 0 };
+      const started = observer ? performance.now() : 0;
       let ok = false;
       try {
-        const result = await handler(params ?? {}, handlerContext(env), env);
+        const result = await handler(params ?? {}, handlerContext(env, sent), env);
         ok = true;
+        // The SDK's client runs notification handlers a microtask after reading them; when the
+        // last notifications and the result arrive in one read, the result closes the request
+        // first and those notifications are dropped (lost progress). A short pause after a
+        // request that notified lets them go out in a read of their own.
+        if (sent.notifications > 0) await delay(SETTLE_MS);
         return result;
       } finally {
-        observer.request(method, (performance.now() - started) / 1000, ok);
+        observer?.request(method, (performance.now() - started) / 1000, ok);
       }
     },
     watcher: (uri) => resources.watcher(uri),
@@ -162,7 +171,10 @@ export function buildTables(
 }
 
 /** The context a handler sees, built from what the transport knows; the child logger is made on first use. */
-export function handlerContext(env: RequestEnv): HandlerContext {
+export function handlerContext(
+  env: RequestEnv,
+  sent: { notifications: number } = { notifications: 0 },
+): HandlerContext {
   let logger: Logger | undefined;
   let lastProgress = Number.NEGATIVE_INFINITY;
   return {
@@ -179,6 +191,7 @@ export function handlerContext(env: RequestEnv): HandlerContext {
       // progress must increase (spec): a repeated or smaller value is dropped, not an error
       if (progress <= lastProgress) return;
       lastProgress = progress;
+      sent.notifications++;
       await env.notify({
         method: 'notifications/progress',
         params: {
@@ -193,6 +206,7 @@ export function handlerContext(env: RequestEnv): HandlerContext {
       if (!env.notify || env.signal.aborted) return;
       const threshold = LEVELS.indexOf(env.session.logLevel ?? DEFAULT_CLIENT_LOG_LEVEL);
       if (LEVELS.indexOf(level) < threshold) return;
+      sent.notifications++;
       await env.notify({ method: 'notifications/message', params: { level, logger: 'server', data } });
     },
   };

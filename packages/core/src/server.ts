@@ -57,6 +57,8 @@ export interface ToolDefinition<
   input: I;
   /** With an output schema the handler returns data: sent as `structuredContent` and as JSON text. */
   output?: O;
+  /** With an output schema: a line for people, sent as a second text block after the JSON. */
+  summary?: (data: O extends z.ZodObject ? z.output<O> : never) => string;
   annotations?: ToolAnnotations;
   /** Scopes a caller needs when auth is on (any one missing: `FORBIDDEN`). */
   scopes?: ReadonlyArray<string>;
@@ -75,6 +77,7 @@ export interface AnyTool {
   description: string;
   input: InputSchema;
   output?: z.ZodObject;
+  summary?: (data: never) => string;
   annotations?: ToolAnnotations;
   scopes?: ReadonlyArray<string>;
   handler: (args: never, ctx: HandlerContext) => unknown;

@@ -1,3 +1,10 @@
+import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -122,4 +129,100 @@ async function connectClient(transport: Transport): Promise<Connected> {
   const client = new Client(CLIENT_INFO, { capabilities: {} });
   await client.connect(transport);
   return { client, close: () => client.close() };
+}
+
+/** The official conformance scenarios that apply to any server over stateless HTTP. */
+export const GENERAL_CONFORMANCE_SCENARIOS = [
+  'server-initialize',
+  'ping',
+  'tools-list',
+  'resources-list',
+  'prompts-list',
+  'logging-set-level',
+  'dns-rebinding-protection',
+] as const;
+
+/**
+ * Runs one scenario of the official MCP conformance suite against `url` (needs the dev
+ * dependency `@modelcontextprotocol/conformance`). Resolves with its report when every check
+ * passed; rejects with the report otherwise. Its result files go to a temp folder, removed after.
+ */
+export async function runConformance(url: string, scenario: string): Promise<string> {
+  const bin = join(
+    dirname(createRequire(import.meta.url).resolve('@modelcontextprotocol/conformance/package.json')),
+    'dist/index.js',
+  );
+  const cwd = await mkdtemp(join(tmpdir(), 'mcp-conformance-'));
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [bin, 'server', '--url', url, '--scenario', scenario],
+      {
+        cwd,
+        timeout: 60_000,
+      },
+    );
+    const report = `${stdout}${stderr}`;
+    if (!/Passed: (\d+)\/\1, 0 failed/.test(report))
+      throw new Error(`conformance ${scenario} failed:\n${report}`);
+    return report;
+  } finally {
+    await rm(cwd, { recursive: true, force: true });
+  }
+}
+
+export interface SpawnedHttp {
+  /** The MCP endpoint the server logged (`"msg":"listening"`). */
+  url: string;
+  child: ChildProcessWithoutNullStreams;
+  /** What the process wrote to stderr so far (its logs). */
+  stderr(): string;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Spawns a server bin over HTTP (pass `--http --port 0` in `args`) and waits for its
+ * `"msg":"listening"` line; rejects with its stderr if it exits or does not listen in time.
+ */
+export async function spawnHttp(
+  command: string,
+  args: ReadonlyArray<string>,
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<SpawnedHttp> {
+  const child = spawn(command, [...args], { env: { ...process.env, LOG_LEVEL: 'info', ...options.env } });
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => fail('did not log "listening" in time'), options.timeoutMs ?? 15_000);
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${command} ${args.join(' ')} ${why}:\n${stderr}`));
+    };
+    const onExit = (code: number | null) => fail(`exited with ${code}`);
+    child.on('exit', onExit);
+    let listening = false;
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      if (listening) return;
+      const line = stderr.split('\n').find((l) => l.includes('"msg":"listening"'));
+      if (line) {
+        listening = true;
+        clearTimeout(timer);
+        child.off('exit', onExit);
+        resolve(JSON.parse(line).url as string);
+      }
+    });
+  });
+  return {
+    url,
+    child,
+    stderr: () => stderr,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      return code;
+    },
+  };
 }

@@ -270,10 +270,6 @@ export async function serveHttp(
     allowedHosts: options.allowedHosts,
     allowedOrigins: options.allowedOrigins,
   });
-  logger.info(
-    { server: definition.name, url, auth: auth?.kind ?? 'none', mode: sessions ? 'stateful' : 'stateless' },
-    'listening',
-  );
 
   let resolveClosed!: (clean: boolean) => void;
   const closed = new Promise<boolean>((resolve) => (resolveClosed = resolve));
@@ -319,6 +315,11 @@ export async function serveHttp(
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   }
+  // only now: a supervisor that reads this line may signal at once, and the handlers are in place
+  logger.info(
+    { server: definition.name, url, auth: auth?.kind ?? 'none', mode: sessions ? 'stateful' : 'stateless' },
+    'listening',
+  );
   return { url, port, server, metrics, close: () => close('closed'), closed };
 }
 

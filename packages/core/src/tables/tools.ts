@@ -75,10 +75,10 @@ async function callTool(built: BuiltTool, args: unknown, ctx: HandlerContext): P
         `${tool.name} returned data that does not match its output schema: ${checked.error.message}`,
       );
     }
-    return {
-      content: [{ type: 'text', text: JSON.stringify(checked.data) }],
-      structuredContent: checked.data as Record<string, unknown>,
-    };
+    const content: ContentBlock[] = [{ type: 'text', text: JSON.stringify(checked.data) }];
+    if (tool.summary)
+      content.push({ type: 'text', text: (tool.summary as (data: unknown) => string)(checked.data) });
+    return { content, structuredContent: checked.data as Record<string, unknown> };
   } catch (error) {
     return toToolErrorResult(error, { logger });
   }

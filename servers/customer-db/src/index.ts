@@ -1,0 +1,2 @@
+// placeholder until the customer-db server lands
+export {};

@@ -1,0 +1,17 @@
+import { defineTool } from '@mcp-stack/core';
+import { User } from '../schemas.ts';
+import type { UsersApiClient } from '../users-api.ts';
+import { UserIdArg } from './args.ts';
+
+export function getUserTool(api: UsersApiClient) {
+  return defineTool({
+    name: 'get_user',
+    title: 'Get a user',
+    description: 'One user by id. Fails with NOT_FOUND when there is no such user; find ids with list_users.',
+    input: { user_id: UserIdArg },
+    output: User,
+    annotations: { readOnlyHint: true, openWorldHint: true },
+    scopes: ['users:read'],
+    handler: ({ user_id }, ctx) => api.get(user_id, ctx.signal),
+  });
+}

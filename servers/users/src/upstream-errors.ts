@@ -1,0 +1,127 @@
+import { AppError, HttpError } from '@mcp-stack/core';
+
+/** The `{ error: { code, field?, message } }` body of an API refusal, as far as it can be read. */
+export interface ApiRefusal {
+  code?: string;
+  field?: string;
+  message?: string;
+}
+
+/** What a failed call was about, for the message. */
+export interface CallContext {
+  /** The API's base URL as shown to callers (no credentials). */
+  apiUrl: string;
+  /** The user the call was about, when there was one. */
+  userId?: number;
+}
+
+/**
+ * An upstream failure as an error an agent can act on: `NOT_FOUND: no user with id 42`,
+ * `CONFLICT: username alice is taken`, `INVALID_INPUT: email: expected an email address...`,
+ * `UPSTREAM_ERROR: users API at http://localhost:8000 is unavailable (tried 3 times)`. Anything
+ * that is not an HttpError (a full queue, a cancellation, a bug) is returned as it is.
+ */
+export function upstreamError(error: unknown, context: CallContext): unknown {
+  if (!(error instanceof HttpError)) return error;
+  const { apiUrl } = context;
+  const tried = `(tried ${error.attempts} time${error.attempts === 1 ? '' : 's'})`;
+  const where = { details: { status: error.status, attempts: error.attempts }, cause: error };
+  const refusal = readRefusal(error.bodyExcerpt);
+  const field = refusal.field;
+  const withField = (extra: Record<string, unknown>) => ({
+    ...where,
+    details: { ...where.details, ...extra },
+  });
+  switch (error.code) {
+    case 'NOT_FOUND':
+      if (refusal.code === 'NOT_FOUND' && context.userId !== undefined)
+        return new AppError(
+          'NOT_FOUND',
+          `no user with id ${context.userId}`,
+          withField({ field: 'user_id' }),
+        );
+      // a 404 that is not about a user: the URL probably points at something else
+      return new AppError(
+        'UPSTREAM_ERROR',
+        `users API at ${apiUrl} answered 404 for ${error.method} ${new URL(error.url).pathname}: check USERS_API_URL`,
+        where,
+      );
+    case 'CONFLICT':
+      return new AppError(
+        'CONFLICT',
+        refusal.message ?? `${field ?? 'a value'} is taken`,
+        withField({ field }),
+      );
+    case 'INVALID_INPUT': {
+      const message = refusal.message ?? 'the users API refused the input';
+      const named = field && !message.startsWith(`${field}:`) ? `${field}: ${message}` : message;
+      return new AppError('INVALID_INPUT', named, withField({ field }));
+    }
+    case 'UNAUTHORIZED':
+    case 'FORBIDDEN':
+      return new AppError(
+        'UPSTREAM_ERROR',
+        `users API at ${apiUrl} refused this server's credentials (${error.status}): set USERS_API_KEY to the key the API expects`,
+        where,
+      );
+    case 'RATE_LIMITED':
+      return new AppError(
+        'RATE_LIMITED',
+        `users API at ${apiUrl} is rate limiting calls: retry later ${tried}`,
+        where,
+      );
+    case 'UPSTREAM_TIMEOUT':
+      return new AppError(
+        'UPSTREAM_TIMEOUT',
+        `users API at ${apiUrl} did not answer in time ${tried}`,
+        where,
+      );
+    case 'UPSTREAM_ERROR':
+      if (error.status !== undefined && error.status < 500 && error.status >= 200) {
+        // answered, but not with what the contract says (a body that does not match, say)
+        return new AppError('UPSTREAM_ERROR', `users API at ${apiUrl}: ${error.message}`, where);
+      }
+      return new AppError('UPSTREAM_ERROR', `users API at ${apiUrl} is unavailable ${tried}`, where);
+    default:
+      return error;
+  }
+}
+
+/**
+ * The API's error body. Core keeps only its first 200 characters, so a long one may be cut: then
+ * the fields are read one by one (the API writes `field` before `message` for this reason).
+ */
+export function readRefusal(excerpt: string | undefined): ApiRefusal {
+  if (!excerpt) return {};
+  try {
+    const parsed = JSON.parse(excerpt) as { error?: Record<string, unknown> };
+    if (parsed?.error && typeof parsed.error === 'object') return pick(parsed.error);
+  } catch {
+    // cut short: read what is there
+  }
+  const read = (key: string) => new RegExp(`"${key}":"((?:[^"\\\\]|\\\\.)*)("|$)`).exec(excerpt);
+  const text = (key: string) => {
+    const found = read(key);
+    if (!found) return undefined;
+    const value = safeString(found[1] ?? '');
+    return found[2] === '"' ? value : `${value}…`;
+  };
+  return pick({ code: text('code'), field: text('field'), message: text('message') });
+}
+
+function pick(value: Record<string, unknown>): ApiRefusal {
+  const out: ApiRefusal = {};
+  for (const key of ['code', 'field', 'message'] as const) {
+    const item = value[key];
+    if (typeof item === 'string' && item !== '') out[key] = item;
+  }
+  return out;
+}
+
+function safeString(escaped: string): string {
+  try {
+    return JSON.parse(`"${escaped}"`) as string;
+  } catch {
+    return escaped.replace(/\\+$/, '');
+  }
+}
