@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
  * stale `dist/`. Node tests resolve through Vite's server (ssr) settings, whose default
  * conditions are kept.
  */
-export function packageTests(name: string) {
+export function packageTests(name: string, include = ['src/**/*.test.ts', 'test/**/*.test.ts']) {
   return defineConfig({
     ssr: {
       resolve: {
@@ -16,7 +16,7 @@ export function packageTests(name: string) {
     },
     test: {
       name,
-      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      include,
     },
   });
 }

@@ -55,6 +55,7 @@ export {
   type ToolErrorResult,
   toToolErrorResult,
 } from './errors.ts';
+export { BodyTooLargeError, readJsonBody } from './http/body.ts';
 export {
   checkRequest,
   defaultAllowedHosts,
@@ -63,6 +64,7 @@ export {
   isLoopbackHost,
 } from './http/guards.ts';
 export { createMcpHttpHandler, type McpHttpHandlerOptions, type NodeHandler } from './http/handler.ts';
+export { listen } from './http/listen.ts';
 export { createMetrics, type Metrics, type MetricsOptions } from './http/metrics.ts';
 export { type RunningHttp, type ServeHttpOptions, serveHttp } from './http/serve.ts';
 export {

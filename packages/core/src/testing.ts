@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -12,7 +13,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { buildTables } from './dispatch.ts';
 import { type ServeHttpOptions, serveHttp } from './http/serve.ts';
-import { type Logger, silentLogger } from './logger.ts';
+import { createLogger, type Logger, silentLogger } from './logger.ts';
 import { createSdkServer } from './sdk-server.ts';
 import type { CallerIdentity, ServerDefinition } from './server.ts';
 
@@ -224,5 +225,29 @@ export async function spawnHttp(
       const [code] = (await once(child, 'exit')) as [number | null];
       return code;
     },
+  };
+}
+
+/** A core logger (at trace, secrets redacted) writing into memory, so a test can read every line. */
+export function captureLogs(): {
+  logger: Logger;
+  text: () => string;
+  lines: () => Array<Record<string, unknown>>;
+} {
+  let text = '';
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      text += String(chunk);
+      done();
+    },
+  });
+  return {
+    logger: createLogger({ level: 'trace', destination }),
+    text: () => text,
+    lines: () =>
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
   };
 }

@@ -1,15 +1,14 @@
-import { type Connected, connectInMemory, serveForTest } from '@mcp-stack/core/testing';
+import { type Connected, captureLogs, connectInMemory, serveForTest } from '@mcp-stack/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserPage, UserRecord } from './schemas.ts';
 import { createUsersServer } from './server.ts';
-import { logSink } from './test-fixtures/log-sink.ts';
 import { data, errorText } from './test-fixtures/results.ts';
 import { API_KEY, startTestUsersApi, type TestUsersApi } from './test-fixtures/users-api.ts';
 import { createUsersApiClient } from './users-api.ts';
 
 const PASSWORD = 'integration-secret-password';
-const serverLogs = logSink();
-const apiLogs = logSink();
+const serverLogs = captureLogs();
+const apiLogs = captureLogs();
 let api: TestUsersApi;
 let connected: Connected;
 const call = <T = unknown>(name: string, args: Record<string, unknown>) =>

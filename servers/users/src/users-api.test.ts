@@ -1,8 +1,8 @@
 import { AppError } from '@mcp-stack/core';
+import { captureLogs } from '@mcp-stack/core/testing';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { logSink } from './test-fixtures/log-sink.ts';
 import { createUsersApiClient, type UsersApiClientOptions } from './users-api.ts';
 
 const BASE = 'http://users.test';
@@ -245,7 +245,7 @@ describe('users API client: cache', () => {
 
 describe('users API client: what it sends', () => {
   it('sends the API key as a bearer token and the body as JSON; logs neither key nor password', async () => {
-    const logs = logSink();
+    const logs = captureLogs();
     let authorization: string | null = null;
     server.use(
       http.post(`${BASE}/users/register`, async ({ request }) => {

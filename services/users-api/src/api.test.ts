@@ -1,8 +1,8 @@
+import { captureLogs } from '@mcp-stack/core/testing';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPasswordHasher, parseHash } from './passwords.ts';
 import { type RunningUsersApi, startUsersApi } from './serve.ts';
-import { logSink } from './test-fixtures/log-sink.ts';
 import { removeTempDirs, tempDbPath } from './test-fixtures/temp.ts';
 
 const KEY = 'test-api-key-0123456789';
@@ -11,7 +11,7 @@ const PASSWORD = 'correct horse battery staple';
 
 let api: RunningUsersApi;
 let dbPath: string;
-const logs = logSink();
+const logs = captureLogs();
 let unknownVerifies = 0;
 
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isLoopbackHost, type Logger, silentLogger } from '@mcp-stack/core';
+import { isLoopbackHost, type Logger, listen, silentLogger } from '@mcp-stack/core';
 import { createUsersApi, type UsersApiOptions } from './app.ts';
 import { type Db, openDatabase } from './database.ts';
 
@@ -58,7 +58,6 @@ export async function startUsersApi(options: StartUsersApiOptions): Promise<Runn
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const auth = options.apiKey ? 'api-key' : 'none';
-  logger.info({ url, db: options.dbPath, auth }, 'listening');
   if (!options.apiKey && !isLoopbackHost(host)) {
     logger.warn(
       { host },
@@ -99,20 +98,7 @@ export async function startUsersApi(options: StartUsersApiOptions): Promise<Runn
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   }
+  // only once the signal handlers are in place: a supervisor may signal as soon as it reads this
+  logger.info({ url, db: options.dbPath, auth }, 'listening');
   return { url, port, server, db, close: () => close('closed'), closed };
-}
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new Error(
-              `port ${port} on ${host} is already in use: stop what holds it, or pick another with --port`,
-            )
-          : error,
-      );
-    });
-    server.listen(port, host, () => resolve());
-  });
 }

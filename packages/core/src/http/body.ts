@@ -4,7 +4,8 @@ import { protocolError } from '../protocol-error.ts';
 /**
  * The request body parsed as JSON, at most `maxBytes` (checked against Content-Length at once,
  * and while reading, so a chunked body cannot get past it). A body already parsed by a framework
- * (express.json()) is taken as it is. Fails with `BodyTooLargeError` or a parse-error ProtocolError.
+ * (express.json()) is taken as it is. Fails with `BodyTooLargeError`, or a parse-error
+ * ProtocolError whose `data.reason` is `empty` or `invalid`.
  */
 export class BodyTooLargeError extends Error {
   constructor(maxBytes: number) {
@@ -42,10 +43,14 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
       if (done) return;
       done = true;
       const text = Buffer.concat(chunks, size).toString('utf8');
+      if (text.trim() === '') {
+        reject(protocolError('ParseError', 'parse error: the body is empty', { reason: 'empty' }));
+        return;
+      }
       try {
         resolve(JSON.parse(text));
       } catch {
-        reject(protocolError('ParseError', 'parse error: the body is not valid JSON'));
+        reject(protocolError('ParseError', 'parse error: the body is not valid JSON', { reason: 'invalid' }));
       }
     });
     req.on('error', (error) => {

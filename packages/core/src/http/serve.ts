@@ -7,6 +7,7 @@ import type { Semaphore } from '../semaphore.ts';
 import type { CallerIdentity, ServerDefinition } from '../server.ts';
 import { checkRequest, guardOptions, isLoopbackHost } from './guards.ts';
 import { createMcpServe, type McpHttpHandlerOptions } from './handler.ts';
+import { listen } from './listen.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createSessionManager, type SessionManager } from './sessions.ts';
 
@@ -321,23 +322,6 @@ export async function serveHttp(
     'listening',
   );
   return { url, port, server, metrics, close: () => close('closed'), closed };
-}
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') {
-        reject(
-          new Error(
-            `port ${port} on ${host} is already in use: stop what holds it, or pick another with --port`,
-          ),
-        );
-      } else if (error.code === 'EACCES') {
-        reject(new Error(`not allowed to listen on ${host}:${port} (a port below 1024 needs privileges)`));
-      } else reject(error);
-    });
-    server.listen(port, host, () => resolve());
-  });
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -1,0 +1,185 @@
+// Synthetic customers and orders for benchmarks: one transaction, loaded with the secondary indexes
+// and search triggers dropped, then the full-text and symbol indexes built for the new rows in one
+// pass each and everything recreated. Concurrent readers see the data before or after, never half.
+import type { Database } from 'better-sqlite3';
+import type { CustomerStatus, OrderStatus } from '../schemas.ts';
+import { symbolRowsSql } from './migrations.ts';
+
+export interface SyntheticOptions {
+  customers: number;
+  /** Average orders per customer (each gets 0 to twice this many). */
+  ordersPerCustomer?: number;
+  /** Timestamps fall in the two years before this. */
+  now?: () => Date;
+  /** Uniform in [0, 1); a fixed-seed generator by default, so runs are repeatable. */
+  random?: () => number;
+}
+
+export interface SyntheticResult {
+  customers: number;
+  orders: number;
+  /** The id range of the customers added. */
+  firstId: number;
+  lastId: number;
+}
+
+// [as written, as in an email]
+const FIRST: ReadonlyArray<[string, string]> = [
+  ['Alice', 'alice'],
+  ['Bob', 'bob'],
+  ['Carol', 'carol'],
+  ['David', 'david'],
+  ['Emma', 'emma'],
+  ['Fatima', 'fatima'],
+  ['Gabriel', 'gabriel'],
+  ['Hannah', 'hannah'],
+  ['Ivan', 'ivan'],
+  ['Jamal', 'jamal'],
+  ['José', 'jose'],
+  ['Zoë', 'zoe'],
+  ['Søren', 'soren'],
+  ['Łukasz', 'lukasz'],
+  ['Chloé', 'chloe'],
+  ['Mei', 'mei'],
+  ['Kenji', 'kenji'],
+  ['Priya', 'priya'],
+  ['Olga', 'olga'],
+  ['Noah', 'noah'],
+  ['Sofia', 'sofia'],
+  ['Mateo', 'mateo'],
+  ['Aisha', 'aisha'],
+  ['Björn', 'bjorn'],
+  ['Amélie', 'amelie'],
+];
+const LAST: ReadonlyArray<[string, string]> = [
+  ['Johnson', 'johnson'],
+  ['Smith', 'smith'],
+  ['García', 'garcia'],
+  ['Müller', 'muller'],
+  ["O'Connor", 'oconnor'],
+  ['Nguyen', 'nguyen'],
+  ['Kowalski', 'kowalski'],
+  ['Tanaka', 'tanaka'],
+  ['Singh', 'singh'],
+  ['Dubois', 'dubois'],
+  ['Rossi', 'rossi'],
+  ['Andersson', 'andersson'],
+  ['Novák', 'novak'],
+  ['Silva', 'silva'],
+  ['Kim', 'kim'],
+  ['Haddad', 'haddad'],
+  ['Okafor', 'okafor'],
+  ['Smith-Jones', 'smith-jones'],
+  ['van der Berg', 'vanderberg'],
+  ['Yılmaz', 'yilmaz'],
+];
+const DOMAINS = ['example.com', 'example.org', 'example.net', 'example.test'];
+const CURRENCIES = ['USD', 'USD', 'USD', 'EUR', 'GBP', 'SEK'];
+const DAY_MS = 86_400_000;
+
+/** mulberry32: small, fast, good enough for test data. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+export function seedSynthetic(db: Database, options: SyntheticOptions): SyntheticResult {
+  const random = options.random ?? seededRandom(20_250_601);
+  const perCustomer = options.ordersPerCustomer ?? 2;
+  const end = (options.now ?? (() => new Date()))().getTime();
+  const pick = <T>(list: ReadonlyArray<T>): T => list[Math.floor(random() * list.length)] as T;
+
+  // a big page cache for the load: the unique email index takes inserts all over its b-tree
+  const cacheSize = db.pragma('cache_size', { simple: true }) as number;
+  db.pragma('cache_size = -262144');
+  try {
+    return load(db, options.customers, perCustomer, end, random, pick);
+  } finally {
+    db.pragma(`cache_size = ${cacheSize}`);
+  }
+}
+
+function load(
+  db: Database,
+  customers: number,
+  perCustomer: number,
+  end: number,
+  random: () => number,
+  pick: <T>(list: ReadonlyArray<T>) => T,
+): SyntheticResult {
+  return db
+    .transaction((): SyntheticResult => {
+      const saved = db
+        .prepare(
+          `SELECT type, name, sql FROM sqlite_schema WHERE type IN ('index', 'trigger') AND sql IS NOT NULL
+           AND tbl_name IN ('customers', 'orders', 'customer_symbols') ORDER BY type = 'trigger', rowid`,
+        )
+        .all() as Array<{ type: 'index' | 'trigger'; name: string; sql: string }>;
+      for (const { type, name } of saved)
+        db.exec(`DROP ${type.toUpperCase()} "${name.replaceAll('"', '""')}"`);
+
+      const maxId = (table: string) =>
+        (db.prepare(`SELECT coalesce(max(id), 0) AS id FROM ${table}`).get() as { id: number }).id;
+      const firstId = maxId('customers') + 1;
+      let orderId = maxId('orders') + 1;
+      const customer = db.prepare(
+        'INSERT INTO customers (id, name, email, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+      );
+      const order = db.prepare(
+        'INSERT INTO orders (id, customer_id, status, total_cents, currency, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      );
+      let orders = 0;
+      for (let id = firstId; id < firstId + customers; id++) {
+        const [first, firstAscii] = pick(FIRST);
+        const [last, lastAscii] = pick(LAST);
+        const roll = random();
+        const status: CustomerStatus = roll < 0.85 ? 'active' : roll < 0.95 ? 'inactive' : 'blocked';
+        const created = end - Math.floor(random() * 730 * DAY_MS);
+        const createdAt = new Date(created).toISOString();
+        const email = `${firstAscii}.${lastAscii}.${id}@${pick(DOMAINS)}`;
+        customer.run(id, `${first} ${last}`, email, status, createdAt, createdAt);
+        const count = Math.floor(random() * (2 * perCustomer + 1));
+        for (let n = 0; n < count; n++) {
+          const placed = created + Math.floor(random() * (end - created));
+          const r = random();
+          const orderStatus: OrderStatus =
+            r < 0.15 ? 'processing' : r < 0.35 ? 'shipped' : r < 0.9 ? 'delivered' : 'cancelled';
+          const changed = orderStatus === 'processing' ? placed : placed + Math.floor(random() * 7 * DAY_MS);
+          order.run(
+            orderId++,
+            id,
+            orderStatus,
+            500 + Math.floor(random() * 49_500),
+            pick(CURRENCIES),
+            new Date(placed).toISOString(),
+            new Date(Math.min(changed, end)).toISOString(),
+          );
+          orders++;
+        }
+      }
+
+      // what the dropped triggers would have done, set-wise, for the new rows only
+      db.prepare(
+        'INSERT INTO customers_fts (rowid, name, email) SELECT id, name, email FROM customers WHERE id >= ?',
+      ).run(firstId);
+      db.prepare(
+        `INSERT OR IGNORE INTO customer_symbols (symbol, customer_id) ${symbolRowsSql({
+          name: 'c.name',
+          email: 'c.email',
+          id: 'c.id',
+          from: 'customers c, ',
+          where: 'c.id >= @first AND ',
+        })}`,
+      ).run({ first: firstId });
+      for (const { sql } of saved) db.exec(sql);
+      db.exec("INSERT INTO customers_fts (customers_fts) VALUES ('optimize')");
+      return { customers, orders, firstId, lastId: firstId + customers - 1 };
+    })
+    .immediate();
+}

@@ -1,0 +1,173 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openTempDb, type TempDb } from '../test-fixtures/temp-db.ts';
+
+let t: TempDb;
+beforeEach(() => {
+  t = openTempDb();
+});
+afterEach(() => t.cleanup());
+
+const names = (page: { customers: Array<{ name: string }> }) => page.customers.map((c) => c.name);
+
+describe('customers repository', () => {
+  it('gets the seeded customers by their string ids', () => {
+    expect(t.repository.customers.get('1234')).toEqual({
+      id: '1234',
+      name: 'Alice Johnson',
+      email: 'alice@example.com',
+      status: 'active',
+      created_at: '2025-01-15T09:30:00.000Z',
+      updated_at: '2025-01-15T09:30:00.000Z',
+    });
+    expect(t.repository.customers.get('2345').name).toBe('Bob Smith');
+  });
+
+  it('says NOT_FOUND for unknown and impossible ids, with a hint for the impossible ones', () => {
+    const customers = t.repository.customers;
+    expect(() => customers.get('42')).toThrow(
+      expect.objectContaining({ code: 'NOT_FOUND', message: 'no customer with id 42' }),
+    );
+    for (const id of [
+      '01234',
+      '#1234',
+      '1234 ',
+      '12.0',
+      '-1',
+      '99999999999999999',
+      "'; DROP TABLE customers; --",
+    ]) {
+      expect(() => customers.get(id), id).toThrow(
+        expect.objectContaining({
+          code: 'NOT_FOUND',
+          message: `no customer with id ${id} (ids are digits, like "1234")`,
+        }),
+      );
+    }
+  });
+
+  it('creates a customer with the next id and the clock’s timestamps', () => {
+    const created = t.repository.customers.create({ name: 'Carla Rossi', email: 'carla@example.com' });
+    expect(created).toEqual({
+      id: '5679',
+      name: 'Carla Rossi',
+      email: 'carla@example.com',
+      status: 'active',
+      created_at: '2026-01-01T00:00:00.000Z',
+      updated_at: '2026-01-01T00:00:00.000Z',
+    });
+    expect(t.repository.customers.get('5679')).toEqual(created);
+    expect(t.repository.customers.create({ name: 'X', email: 'x@y.z', status: 'blocked' }).status).toBe(
+      'blocked',
+    );
+  });
+
+  it('refuses a taken email whatever its case, naming who has it', () => {
+    expect(() => t.repository.customers.create({ name: 'Imposter', email: 'ALICE@example.COM' })).toThrow(
+      expect.objectContaining({
+        code: 'CONFLICT',
+        message: expect.stringMatching(/^email ALICE@example.COM is taken by customer 1234/),
+      }),
+    );
+    expect(() => t.repository.customers.update('2345', { email: 'Alice@Example.com' })).toThrow(
+      expect.objectContaining({ code: 'CONFLICT' }),
+    );
+    // a customer may change the case of their own email
+    expect(t.repository.customers.update('1234', { email: 'Alice@Example.com' }).email).toBe(
+      'Alice@Example.com',
+    );
+  });
+
+  it('updates only what it is given, and leaves updated_at alone when nothing changes', () => {
+    const customers = t.repository.customers;
+    const updated = customers.update('2345', { status: 'inactive' });
+    expect(updated).toMatchObject({ name: 'Bob Smith', email: 'bob@example.com', status: 'inactive' });
+    expect(updated.updated_at).toBe('2026-01-01T00:00:00.000Z');
+    const again = customers.update('2345', { status: 'inactive', name: 'Bob Smith' });
+    expect(again).toEqual(updated);
+    const renamed = customers.update('2345', { name: 'Robert Smith', email: 'robert@example.com' });
+    expect(renamed).toMatchObject({ name: 'Robert Smith', email: 'robert@example.com', status: 'inactive' });
+    // the search index followed the rename
+    expect(names(customers.search({ query: 'robert', limit: 20 }))).toEqual(['Robert Smith']);
+    expect(names(customers.search({ query: 'bob', limit: 20 }))).toEqual([]);
+    expect(() => customers.update('2345', {})).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(() => customers.update('777', { name: 'x' })).toThrow(
+      expect.objectContaining({ code: 'NOT_FOUND' }),
+    );
+  });
+
+  it('searches words by prefix, in name and email, ignoring case and accents, every word required', () => {
+    const search = (query: string) => names(t.repository.customers.search({ query, limit: 20 }));
+    expect(search('alice')).toEqual(['Alice Johnson']);
+    expect(search('ALI john')).toEqual(['Alice Johnson']);
+    expect(search('johnson alice')).toEqual(['Alice Johnson']);
+    expect(search('alice smith')).toEqual([]);
+    expect(search('zoe angstrom')).toEqual(['Zoë Ångström']);
+    expect(search('díaz')).toEqual(['Carol Díaz']);
+    expect(search('example.com')).toEqual(['Alice Johnson', 'Bob Smith', 'Carol Díaz', "Dan O'Brien"]);
+    expect(search("o'brien")).toEqual(["Dan O'Brien"]);
+    expect(search('obrien')).toEqual(["Dan O'Brien"]); // the email dan.obrien@
+    expect(search('   ')).toHaveLength(5); // blank: everyone
+  });
+
+  it('filters by status, alone or with a query', () => {
+    const customers = t.repository.customers;
+    expect(names(customers.search({ status: 'blocked', limit: 20 }))).toEqual(['Zoë Ångström']);
+    expect(names(customers.search({ status: 'inactive', query: 'dan', limit: 20 }))).toEqual(["Dan O'Brien"]);
+    expect(names(customers.search({ status: 'active', query: 'dan', limit: 20 }))).toEqual([]);
+  });
+
+  it('pages with an opaque cursor until next_cursor is null, every customer once, in id order', () => {
+    const customers = t.repository.customers;
+    for (let i = 0; i < 45; i++)
+      customers.create({ name: `Page Person ${i}`, email: `page${i}@example.test` });
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    const sizes: number[] = [];
+    do {
+      const page = customers.search({ query: 'page', limit: 20, cursor });
+      sizes.push(page.customers.length);
+      seen.push(...page.customers.map((c) => c.id));
+      cursor = page.next_cursor ?? undefined;
+      if (cursor) expect(cursor).not.toMatch(/\d{4}/); // opaque, not a bare id
+    } while (cursor);
+    expect(sizes).toEqual([20, 20, 5]);
+    expect(seen).toEqual([...seen].sort((a, b) => Number(a) - Number(b)));
+    expect(new Set(seen).size).toBe(45);
+    // an exact multiple of the limit ends with null, not an empty extra page
+    const all = customers.search({ limit: 50 });
+    expect(all.customers).toHaveLength(50);
+    expect(all.next_cursor).toBeNull();
+  });
+
+  it('refuses a cursor from other filters, another list, or made up', () => {
+    const customers = t.repository.customers;
+    const page = customers.search({ limit: 2 });
+    const cursor = page.next_cursor as string;
+    expect(customers.search({ limit: 2, cursor }).customers).toHaveLength(2);
+    const invalid = expect.objectContaining({
+      code: 'INVALID_INPUT',
+      message: expect.stringMatching(/^cursor: /),
+    });
+    expect(() => customers.search({ limit: 2, cursor, status: 'active' })).toThrow(invalid);
+    expect(() => customers.search({ limit: 2, cursor, query: 'a' })).toThrow(invalid);
+    expect(() => t.repository.orders.list({ limit: 2, cursor })).toThrow(invalid);
+    expect(() => customers.search({ limit: 2, cursor: 'garbage' })).toThrow(invalid);
+    expect(() =>
+      customers.search({ limit: 2, cursor: Buffer.from('{"k":"customers","a":-5}').toString('base64url') }),
+    ).toThrow(invalid);
+  });
+
+  it('completes ids by prefix, shortest first, from the primary key', () => {
+    const customers = t.repository.customers;
+    expect(customers.idsStartingWith('', 101)).toEqual(['1234', '2345', '3456', '4567', '5678']);
+    expect(customers.idsStartingWith('2', 101)).toEqual(['2345']);
+    expect(customers.idsStartingWith('56', 101)).toEqual(['5678']);
+    expect(customers.idsStartingWith('9', 101)).toEqual([]);
+    expect(customers.idsStartingWith('x', 101)).toEqual([]);
+    for (let i = 0; i < 30; i++) customers.create({ name: `n${i}`, email: `n${i}@x.y` }); // 5679..5708
+    expect(customers.idsStartingWith('57', 101)).toEqual(
+      Array.from({ length: 9 }, (_, i) => String(5700 + i)),
+    );
+    expect(customers.idsStartingWith('5', 3)).toEqual(['5678', '5679', '5680']);
+  });
+});

@@ -1,0 +1,87 @@
+// The shapes tools and resources return, and the limits every text argument is checked against.
+import { z } from 'zod';
+
+export const CUSTOMER_STATUSES = ['active', 'inactive', 'blocked'] as const;
+export type CustomerStatus = (typeof CUSTOMER_STATUSES)[number];
+
+export const ORDER_STATUSES = ['processing', 'shipped', 'delivered', 'cancelled'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/** The order lifecycle: processing → shipped → delivered, and processing → cancelled. */
+export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, ReadonlyArray<OrderStatus>>> = {
+  processing: ['shipped', 'cancelled'],
+  shipped: ['delivered'],
+  delivered: [],
+  cancelled: [],
+};
+
+/** Longest name stored (characters); the search index covers every one of them. */
+export const NAME_MAX = 16_384;
+/** RFC 5321's limit for a forward path. */
+export const EMAIL_MAX = 254;
+/** Longest search query (characters). */
+export const QUERY_MAX = 16_384;
+/** Most distinct words one search may combine (each is an index lookup). */
+export const QUERY_TERMS_MAX = 64;
+export const ID_MAX = 32;
+
+export const CustomerSchema = z.object({
+  id: z.string().describe('customer id (digits, as a string)'),
+  name: z.string(),
+  email: z.string(),
+  status: z.enum(CUSTOMER_STATUSES),
+  created_at: z.string().describe('ISO 8601, UTC'),
+  updated_at: z.string().describe('ISO 8601, UTC'),
+});
+export type Customer = z.infer<typeof CustomerSchema>;
+
+export const OrderSchema = z.object({
+  id: z.string().describe('order id (digits, as a string)'),
+  customer_id: z.string(),
+  customer_name: z.string(),
+  status: z.enum(ORDER_STATUSES),
+  total_cents: z.number().int().describe('order total in the smallest unit of the currency'),
+  currency: z.string().describe('ISO 4217 code, e.g. USD'),
+  created_at: z.string().describe('ISO 8601, UTC'),
+  updated_at: z.string().describe('ISO 8601, UTC'),
+});
+export type Order = z.infer<typeof OrderSchema>;
+
+export const nextCursor = z
+  .string()
+  .nullable()
+  .describe('pass as cursor to get the next page; null on the last page');
+
+const CONTROL = /\p{Cc}/u;
+
+/** A customer's name: not blank, no control characters, at most NAME_MAX characters. */
+export const nameInput = z
+  .string()
+  .max(NAME_MAX)
+  .refine((v) => v.trim() !== '', 'must not be blank')
+  .refine((v) => !CONTROL.test(v), 'must not contain control characters (tabs, newlines, NUL)');
+
+/** Deliberately loose (one @, no spaces): quotes, %, + and _ are valid in the local part. */
+export const emailInput = z
+  .string()
+  .max(EMAIL_MAX)
+  .regex(/^[^\s@]+@[^\s@]+$/u, 'expected an email address like name@example.com')
+  .refine((v) => !CONTROL.test(v), 'must not contain control characters');
+
+export const idInput = (what: 'customer' | 'order', example: string) =>
+  z.string().min(1).max(ID_MAX).describe(`the ${what} id: digits as a string, e.g. "${example}"`);
+
+export const limitInput = z
+  .number()
+  .int()
+  .min(1)
+  .max(100)
+  .default(20)
+  .describe('how many to return, 1-100 (default 20)');
+
+export const cursorInput = z
+  .string()
+  .min(1)
+  .max(512)
+  .optional()
+  .describe('next_cursor of the previous page, with the same filters; omit for the first page');

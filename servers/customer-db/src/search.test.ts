@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QUERY_TERMS_MAX } from './schemas.ts';
+import { planSearch } from './search.ts';
+import { containsFolded, HOSTILE } from './test-fixtures/hostile.ts';
+import { openTempDb, type TempDb } from './test-fixtures/temp-db.ts';
+
+describe('planSearch', () => {
+  it('quotes every term with a letter or digit as a prefix phrase, doubling quotes', () => {
+    expect(planSearch('alice johnson')).toEqual({ match: '"alice"* "johnson"*', literals: [] });
+    expect(planSearch('say "hi" AND NEAR(x)')).toEqual({
+      match: '"say"* """hi"""* "AND"* "NEAR(x)"*',
+      literals: ['"hi"', 'near(x)'],
+    });
+    expect(planSearch("o'brien")).toEqual({ match: '"o\'brien"*', literals: ["o'brien"] });
+  });
+
+  it('drops blanks and repeated terms (ignoring case), and splits on control characters', () => {
+    expect(planSearch('')).toBeUndefined();
+    expect(planSearch(' \t\n ')).toBeUndefined();
+    expect(planSearch('\u0000\u0007')).toBeUndefined();
+    expect(planSearch('ali\u0000ce')).toEqual({ match: '"ali"* "ce"*', literals: [] });
+    expect(planSearch('Bob bob BOB')).toEqual({ match: '"Bob"*', literals: [] });
+  });
+
+  it('sends a query without letters or digits to the symbol index, choosing a rare symbol', () => {
+    expect(planSearch('%')).toEqual({ symbol: '%', literals: ['%'] });
+    expect(planSearch('@ .%')).toEqual({ symbol: '%', literals: ['@', '.%'] });
+    expect(planSearch('@@')).toEqual({ symbol: '@', literals: ['@@'] });
+    expect(planSearch('🎉')).toEqual({ symbol: '🎉', literals: ['🎉'] });
+  });
+
+  it('refuses more distinct terms than it will look up', () => {
+    const many = Array.from({ length: QUERY_TERMS_MAX + 1 }, (_, i) => `w${i}`).join(' ');
+    expect(() => planSearch(many)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(planSearch(Array.from({ length: 1000 }, () => 'same').join(' '))).toEqual({
+      match: '"same"*',
+      literals: [],
+    });
+  });
+});
+
+describe('search over hostile names', () => {
+  let t: TempDb;
+  const byName = new Map<string, string>();
+  beforeAll(() => {
+    t = openTempDb();
+    HOSTILE.forEach((name, i) => {
+      const created = t.repository.customers.create({ name, email: `hostile${i}@example.test` });
+      byName.set(name, created.id);
+    });
+    t.repository.customers.create({ name: 'Under Score', email: 'under_score@example.test' });
+  });
+  afterAll(() => t.cleanup());
+
+  const search = (query: string) => {
+    const found = [];
+    let cursor: string | undefined;
+    do {
+      const page = t.repository.customers.search({ query, limit: 100, cursor });
+      found.push(...page.customers);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    return found;
+  };
+
+  it('stores every hostile name exactly, and the tables survive', () => {
+    for (const [name, id] of byName) expect(t.repository.customers.get(id).name).toBe(name);
+    const tables = t.db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").all();
+    expect(tables).toEqual(expect.arrayContaining([{ name: 'customers' }, { name: 'orders' }]));
+    expect(t.repository.orders.get('1234').status).toBe('shipped');
+  });
+
+  it('finds "%" in exactly the names containing "%", and "_" in exactly the names or emails with "_"', () => {
+    const percent = search('%').map((c) => c.name);
+    expect(percent.sort()).toEqual([...byName.keys()].filter((n) => n.includes('%')).sort());
+    expect(percent).toContain('100% Cotton');
+    expect(percent).not.toContain('Alice Johnson');
+    const underscore = search('_');
+    expect(underscore.length).toBeGreaterThan(0);
+    for (const c of underscore) expect(c.name.includes('_') || c.email.includes('_'), c.name).toBe(true);
+    expect(underscore.map((c) => c.name)).toEqual(expect.arrayContaining(['snake_case_name', 'Under Score']));
+    expect(search('%_%').map((c) => c.name)).toContain('%_%');
+  });
+
+  it('finds each hostile name by itself, and every result holds each punctuated term literally', () => {
+    for (const query of HOSTILE) {
+      const results = search(query);
+      expect(
+        results.map((c) => c.id),
+        query.slice(0, 40),
+      ).toContain(byName.get(query));
+      const punctuated = query.split(/\s+/u).filter((term) => /[^\p{L}\p{N}\p{M}]/u.test(term));
+      for (const c of results) {
+        for (const term of punctuated) {
+          expect(
+            containsFolded(c.name, term) || containsFolded(c.email, term),
+            `${query.slice(0, 40)} → ${c.name.slice(0, 40)}`,
+          ).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('treats FTS5 operators as words to find, not syntax', () => {
+    // as an operator, OR would find Alice Johnson and Bob Smith
+    expect(search('alice OR bob').map((c) => c.name)).toEqual(['alice OR bob']);
+    expect(search('NEAR(alice bob)').map((c) => c.name)).toEqual(['NEAR(alice bob)']);
+    expect(search('alice*').map((c) => c.name)).toEqual(['alice*']);
+    expect(search('name:alice').map((c) => c.name)).toEqual(['name:alice']);
+    expect(search('"').length).toBeGreaterThan(0);
+    for (const c of search('"')) expect(c.name.includes('"') || c.email.includes('"')).toBe(true);
+  });
+
+  it('matches unicode by word prefix', () => {
+    expect(search('李').map((c) => c.name)).toEqual(['李小龙']);
+    expect(search('zephyr').map((c) => c.name)).toEqual(['Ze\u0301phyr']);
+    expect(search('مرحبا').map((c) => c.name)).toEqual(['مرحبا بالعالم']);
+    expect(search('🎉').map((c) => c.name)).toEqual(['🎉 party 👨‍👩‍👧']);
+  });
+});

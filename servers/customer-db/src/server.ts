@@ -1,0 +1,45 @@
+// The customer-db MCP server as data: its tools, resources and readiness, over a repository.
+import { defineServer, type ServerDefinition } from '@mcp-stack/core';
+import type { CustomerDbRepository } from './repository.ts';
+import { customerDbResources } from './resources.ts';
+import { customerReadTools, customerWriteTools } from './tools/customers.ts';
+import { orderReadTools, orderWriteTools } from './tools/orders.ts';
+import { VERSION } from './version.ts';
+
+export const CUSTOMER_DB_NAME = 'customer-db';
+
+export interface CustomerDbDeps {
+  repository: CustomerDbRepository;
+  /** Offer only the reading tools (default: whether the database was opened read-only). */
+  readOnly?: boolean;
+  version?: string;
+}
+
+const INSTRUCTIONS = `Customers and their orders, in a SQLite database.
+- "What's the status of order 1234?": get_order with order_id "1234". Ids are digit strings.
+- Find a customer by name or email with search_customers, then use the id it returns; search before create_customer (emails are unique).
+- A customer's orders: list_orders with customer_id. Lists page with next_cursor (pass it back with the same filters).
+- Order status only moves processing → shipped → delivered, or processing → cancelled (update_order_status).
+- Errors start with a code: NOT_FOUND, CONFLICT, INVALID_INPUT, FORBIDDEN, UNAVAILABLE (retry).`;
+
+const READ_ONLY_NOTE = '\nThis server is read-only: it offers no tools that change data.';
+
+export function createCustomerDbServer(deps: CustomerDbDeps): ServerDefinition {
+  const { repository } = deps;
+  const readOnly = deps.readOnly ?? repository.readOnly;
+  return defineServer({
+    name: CUSTOMER_DB_NAME,
+    version: deps.version ?? VERSION,
+    title: 'Customer database',
+    instructions: INSTRUCTIONS + (readOnly ? READ_ONLY_NOTE : ''),
+    tools: [
+      ...customerReadTools(repository.customers),
+      ...(readOnly ? [] : customerWriteTools(repository.customers)),
+      ...orderReadTools(repository.orders),
+      ...(readOnly ? [] : orderWriteTools(repository.orders)),
+    ],
+    resources: customerDbResources(repository),
+    readiness: { database: () => repository.ping() },
+    close: () => repository.close(),
+  });
+}

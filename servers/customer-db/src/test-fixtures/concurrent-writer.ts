@@ -1,0 +1,44 @@
+// One writer process for the concurrency test. It opens the shared file, says "ready" on stdout
+// and waits for a line on stdin, so every writer starts at once. Then it inserts `count`
+// customers through the repository, each in its own write transaction. After its first insert it
+// waits until every writer has made its first insert, so the writes surely overlap however the
+// machine schedules the processes. With `--touch-order`, every tenth insert also runs a
+// read-then-write transaction on order 2345.
+// Usage: node --conditions=@mcp-stack/source concurrent-writer.ts <db> <worker> <workers> <count> [--touch-order]
+import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
+import { openDatabase } from '../db/connection.ts';
+import { createRepository } from '../repository.ts';
+
+const [path, worker, workers, count, flag] = process.argv.slice(2);
+if (!path || !worker || !workers || !count) {
+  console.error('usage: concurrent-writer.ts <db> <worker> <workers> <count> [--touch-order]');
+  process.exit(2);
+}
+const db = openDatabase({ path, seedDemo: false, busyTimeoutMs: 20_000 });
+const repository = createRepository({ db });
+const firstRowOf = db.prepare('SELECT 1 FROM customers WHERE email = ?');
+const everyoneStarted = () =>
+  Array.from({ length: Number(workers) }, (_, w) => firstRowOf.get(`w${w}.c0@example.test`)).every(Boolean);
+
+process.stdout.write('ready\n');
+await once(process.stdin, 'data');
+for (let i = 0; i < Number(count); i++) {
+  repository.customers.create({
+    name: `Worker ${worker} customer ${i}`,
+    email: `w${worker}.c${i}@example.test`,
+  });
+  if (flag === '--touch-order' && i % 10 === 0) repository.orders.updateStatus('2345', 'processing');
+  if (i === 0) {
+    const deadline = Date.now() + 20_000;
+    while (!everyoneStarted()) {
+      if (Date.now() > deadline) {
+        console.error(`worker ${worker}: the other writers never started`);
+        process.exit(3);
+      }
+      await delay(5);
+    }
+  }
+}
+repository.close();
+process.stdin.destroy();

@@ -1,0 +1,65 @@
+// get_order, list_orders, update_order_status.
+import { type AnyTool, defineTool } from '@mcp-stack/core';
+import { z } from 'zod';
+import type { OrdersRepository } from '../repository/orders.ts';
+import { cursorInput, idInput, limitInput, nextCursor, ORDER_STATUSES, OrderSchema } from '../schemas.ts';
+import { OVERWRITE, READ, SCOPE_READ, SCOPE_WRITE } from './annotations.ts';
+import { orderLine, pageLine } from './summaries.ts';
+
+const orderId = idInput('order', '1234');
+const status = z.enum(ORDER_STATUSES);
+
+export function orderReadTools(orders: OrdersRepository): AnyTool[] {
+  return [
+    defineTool({
+      name: 'get_order',
+      title: 'Get an order',
+      description:
+        'One order by id, with its status (processing, shipped, delivered or cancelled), total, ' +
+        'currency and the customer it belongs to. Answers "what is the status of order 1234?".',
+      input: { order_id: orderId },
+      output: OrderSchema,
+      summary: orderLine,
+      annotations: READ,
+      scopes: SCOPE_READ,
+      handler: ({ order_id }) => orders.get(order_id),
+    }),
+    defineTool({
+      name: 'list_orders',
+      title: 'List orders',
+      description:
+        "Orders, oldest first, optionally one customer's and/or of one status. An unknown customer_id " +
+        'fails with NOT_FOUND. Pages: pass next_cursor back as cursor, with the same filters.',
+      input: {
+        customer_id: idInput('customer', '1234').optional().describe('only this customer’s orders'),
+        status: status.optional().describe('only orders with this status'),
+        limit: limitInput,
+        cursor: cursorInput,
+      },
+      output: z.object({ orders: z.array(OrderSchema), next_cursor: nextCursor }),
+      summary: ({ orders, next_cursor }) => pageLine(orders.length, 'order', next_cursor),
+      annotations: READ,
+      scopes: SCOPE_READ,
+      handler: (args) => orders.list(args),
+    }),
+  ];
+}
+
+export function orderWriteTools(orders: OrdersRepository): AnyTool[] {
+  return [
+    defineTool({
+      name: 'update_order_status',
+      title: 'Change an order’s status',
+      description:
+        'Moves an order along its lifecycle: processing → shipped → delivered, or processing → ' +
+        'cancelled. Any other change fails with CONFLICT saying what is allowed; delivered and ' +
+        'cancelled are final. Setting the status it already has changes nothing.',
+      input: { order_id: orderId, status: status.describe('the new status') },
+      output: OrderSchema,
+      summary: orderLine,
+      annotations: OVERWRITE,
+      scopes: SCOPE_WRITE,
+      handler: ({ order_id, status }) => orders.updateStatus(order_id, status),
+    }),
+  ];
+}
