@@ -1,3 +1,5 @@
+import type { Queries } from './statements.ts';
+
 // Ids are integers in SQLite (rowid keys: compact, ordered, fast) and strings outside it.
 
 const ID = /^[1-9][0-9]{0,15}$/;
@@ -30,4 +32,25 @@ export function idRangesWithPrefix(prefix: string): Array<[number, number]> {
     ranges.push([low, Math.min(high, Number.MAX_SAFE_INTEGER)]);
   }
   return ranges;
+}
+
+/** Up to `max` ids of `table` whose decimal form starts with `prefix`, in order, each range by index. */
+export function idsWithPrefix(
+  q: Queries,
+  table: 'customers' | 'orders',
+  prefix: string,
+  max: number,
+): string[] {
+  const ids: string[] = [];
+  for (const [low, high] of idRangesWithPrefix(prefix)) {
+    const rows = q.all<{ id: number }>(
+      `SELECT id FROM ${table} WHERE id BETWEEN ? AND ? ORDER BY id LIMIT ?`,
+      low,
+      high,
+      max - ids.length,
+    );
+    ids.push(...rows.map((r) => String(r.id)));
+    if (ids.length >= max) break;
+  }
+  return ids;
 }

@@ -1,7 +1,7 @@
 // Customers: get, search (full-text, symbols, status, keyset pages), create, update, id completion.
 import { AppError } from '@mcp-stack/core';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
-import { idHint, idRangesWithPrefix, parseId } from '../db/ids.ts';
+import { idHint, idsWithPrefix, parseId } from '../db/ids.ts';
 import type { Queries } from '../db/statements.ts';
 import type { Customer, CustomerStatus } from '../schemas.ts';
 import { planSearch, type SearchPlan } from '../search.ts';
@@ -168,18 +168,7 @@ export function createCustomersRepository(q: Queries, now: () => Date): Customer
     },
 
     idsStartingWith(prefix, max) {
-      const ids: string[] = [];
-      for (const [low, high] of idRangesWithPrefix(prefix)) {
-        const rows = q.all<{ id: number }>(
-          'SELECT id FROM customers WHERE id BETWEEN ? AND ? ORDER BY id LIMIT ?',
-          low,
-          high,
-          max - ids.length,
-        );
-        ids.push(...rows.map((r) => String(r.id)));
-        if (ids.length >= max) break;
-      }
-      return ids;
+      return idsWithPrefix(q, 'customers', prefix, max);
     },
   };
 }

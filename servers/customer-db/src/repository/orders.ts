@@ -1,7 +1,7 @@
 // Orders: get, list (by customer and/or status, keyset pages), status changes along the lifecycle.
 import { AppError } from '@mcp-stack/core';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
-import { idHint, idRangesWithPrefix, parseId } from '../db/ids.ts';
+import { idHint, idsWithPrefix, parseId } from '../db/ids.ts';
 import type { Queries } from '../db/statements.ts';
 import { ORDER_TRANSITIONS, type Order, type OrderStatus } from '../schemas.ts';
 import { notFound as customerNotFound } from './customers.ts';
@@ -115,18 +115,7 @@ export function createOrdersRepository(q: Queries, now: () => Date): OrdersRepos
     },
 
     idsStartingWith(prefix, max) {
-      const ids: string[] = [];
-      for (const [low, high] of idRangesWithPrefix(prefix)) {
-        const rows = q.all<{ id: number }>(
-          'SELECT id FROM orders WHERE id BETWEEN ? AND ? ORDER BY id LIMIT ?',
-          low,
-          high,
-          max - ids.length,
-        );
-        ids.push(...rows.map((r) => String(r.id)));
-        if (ids.length >= max) break;
-      }
-      return ids;
+      return idsWithPrefix(q, 'orders', prefix, max);
     },
   };
 }
