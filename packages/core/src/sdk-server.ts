@@ -1,36 +1,11 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import {
-  CallToolRequestSchema,
-  CompleteRequestSchema,
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListToolsRequestSchema,
-  PingRequestSchema,
-  ReadResourceRequestSchema,
-  SetLevelRequestSchema,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestEnv, ServerTables, SessionState, Transport } from './dispatch.ts';
 import type { Logger } from './logger.ts';
+import { TABLE_METHODS } from './methods.ts';
 import { protocolError } from './protocol-error.ts';
 import type { CallerIdentity } from './server.ts';
-
-const METHODS = [
-  PingRequestSchema,
-  SetLevelRequestSchema,
-  ListToolsRequestSchema,
-  CallToolRequestSchema,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ReadResourceRequestSchema,
-  ListPromptsRequestSchema,
-  GetPromptRequestSchema,
-  CompleteRequestSchema,
-];
 
 export interface SdkServerOptions {
   transport: Exclude<Transport, 'stateless'>;
@@ -59,7 +34,7 @@ export function createSdkServer(tables: ServerTables, options: SdkServerOptions)
   const session: SessionState = {};
   const watching = new Map<string, () => void>();
 
-  for (const schema of METHODS) {
+  for (const schema of TABLE_METHODS) {
     const method = schema.shape.method.value;
     if (method !== 'ping' && method !== 'logging/setLevel' && !tables.has(method)) continue;
     server.setRequestHandler(schema, async (request, extra) => {

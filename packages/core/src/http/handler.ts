@@ -1,24 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  CallToolRequestSchema,
-  CompleteRequestSchema,
-  GetPromptRequestSchema,
   InitializeRequestSchema,
   JSONRPCNotificationSchema,
   JSONRPCRequestSchema,
   JSONRPCResponseSchema,
-  ListPromptsRequestSchema,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListToolsRequestSchema,
-  PingRequestSchema,
-  ReadResourceRequestSchema,
-  SetLevelRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import { buildTables, type RequestEnv, type ServerTables } from '../dispatch.ts';
 import { describeError, describeIssues } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { TABLE_METHODS } from '../methods.ts';
 import { errorResponse, ProtocolError, protocolError } from '../protocol-error.ts';
 import type { CallerIdentity, ServerDefinition } from '../server.ts';
 import { requestIdOf } from '../stdio-transport.ts';
@@ -28,16 +19,7 @@ import { Reply } from './reply.ts';
 /** The SDK's schema for each method the stateless fast path answers. */
 const REQUEST_SCHEMAS = new Map<string, z.ZodType>([
   ['initialize', InitializeRequestSchema],
-  ['ping', PingRequestSchema],
-  ['logging/setLevel', SetLevelRequestSchema],
-  ['tools/list', ListToolsRequestSchema],
-  ['tools/call', CallToolRequestSchema],
-  ['resources/list', ListResourcesRequestSchema],
-  ['resources/templates/list', ListResourceTemplatesRequestSchema],
-  ['resources/read', ReadResourceRequestSchema],
-  ['prompts/list', ListPromptsRequestSchema],
-  ['prompts/get', GetPromptRequestSchema],
-  ['completion/complete', CompleteRequestSchema],
+  ...TABLE_METHODS.map((schema) => [schema.shape.method.value, schema] as [string, z.ZodType]),
 ]);
 
 const SESSION_ONLY = new Set(['resources/subscribe', 'resources/unsubscribe']);
