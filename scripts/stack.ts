@@ -58,6 +58,7 @@ const services: Service[] = [
     CUSTOMER_DB_PATH: join(dataDir, 'customer-db.sqlite'),
   }),
   mcpServer('demo', 'demo MCP', 'servers/demo', 'DEMO_MCP_PORT', 3003, {}),
+  // create-server: new servers are added above this line
 ];
 
 function mcpServer(

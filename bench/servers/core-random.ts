@@ -2,15 +2,24 @@
 // Usage: node --conditions=@mcp-stack/source bench/servers/core-random.ts <port> [plain|secure]
 //   plain:  no auth, rate limit off, no metrics, logs silent
 //   secure: API-key auth, rate limit on (high enough never to refuse), /metrics, info logs
+//   jwt:    the same with JWT auth (RS256, a key made at start); prints `bench-token <jwt>` on stderr
 import { randomInt } from 'node:crypto';
-import { apiKeyAuthenticator, createLogger, defineServer, defineTool, serveHttp } from '@mcp-stack/core';
+import {
+  apiKeyAuthenticator,
+  createLogger,
+  defineServer,
+  defineTool,
+  jwtAuthenticator,
+  serveHttp,
+} from '@mcp-stack/core';
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { z } from 'zod';
 
 const BENCH_API_KEY = 'bench-secret-0123456789abcdef';
 
 const port = Number(process.argv[2] ?? 3102);
 const mode = process.argv[3] ?? 'plain';
-const secure = mode === 'secure';
+const secure = mode === 'secure' || mode === 'jwt';
 const on = (part: string) => secure || mode.split(',').includes(part);
 const definition = defineServer({
   name: 'core-random',
@@ -25,12 +34,32 @@ const definition = defineServer({
     }),
   ],
 });
+async function jwtAuth() {
+  const { publicKey, privateKey } = await generateKeyPair('RS256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'RS256' };
+  const audience = 'http://bench.test/mcp';
+  const token = await new SignJWT({ scope: 'bench' })
+    .setProtectedHeader({ alg: 'RS256', kid: 'bench' })
+    .setSubject('bench')
+    .setAudience(audience)
+    .setExpirationTime('1h')
+    .sign(privateKey);
+  process.stderr.write(`bench-token ${token}\n`);
+  return jwtAuthenticator({
+    jwksUrl: 'http://unused.test/jwks',
+    audience,
+    keySet: createLocalJWKSet({ keys: [jwk] }),
+  });
+}
+
 await serveHttp(definition, {
   logger: createLogger({ level: on('logs') ? 'info' : 'silent' }),
   host: '127.0.0.1',
   port,
   metrics: on('metrics'),
   rateLimit: on('limit') ? { rps: 1_000_000, burst: 1_000_000 } : { rps: 0 },
-  ...(on('auth') && { auth: apiKeyAuthenticator([`bench:${BENCH_API_KEY}`]) }),
+  ...(on('auth') && {
+    auth: mode === 'jwt' ? await jwtAuth() : apiKeyAuthenticator([`bench:${BENCH_API_KEY}`]),
+  }),
 });
 process.stderr.write('listening\n');

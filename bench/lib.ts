@@ -1,0 +1,139 @@
+// Shared pieces of the benchmarks: spawning servers, load from autocannon, medians, targets.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface Target {
+  name: string;
+  /** Human text: `>= 4x the SDK baseline`. */
+  wanted: string;
+  met: boolean;
+  /** How far from the line, as text: `5.2x` or `-12%`. */
+  by: string;
+}
+
+export interface BenchResult {
+  name: string;
+  title: string;
+  /** Table rows: the first row holds the column names. */
+  table: string[][];
+  targets: Target[];
+  figures: Record<string, number>;
+}
+
+export interface BenchContext {
+  full: boolean;
+  progress(text: string): void;
+}
+
+export type Benchmark = (ctx: BenchContext) => Promise<BenchResult>;
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+/** Spawns a server and waits until `ready` appears on its stderr (or a line of `"msg":"listening"`). */
+export async function startServer(
+  args: string[],
+  env: Record<string, string> = {},
+  ready = /listening/,
+): Promise<ChildProcess & { startupLog: string }> {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let seen = '';
+  let started = false;
+  await new Promise<void>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`${args.join(' ')} did not start:\n${seen}`)), 30_000);
+    const onExit = (code: number | null) =>
+      fail(new Error(`${args.join(' ')} exited with ${code}:\n${seen}`));
+    child.on('exit', onExit);
+    // keeps reading after start-up too, so a chatty server never blocks on a full pipe
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (started) return;
+      seen += chunk.toString();
+      if (ready.test(seen)) {
+        started = true;
+        clearTimeout(timer);
+        child.off('exit', onExit);
+        done();
+      }
+    });
+  });
+  return Object.assign(child, { startupLog: seen });
+}
+
+export async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}
+
+export const TOOL_CALL = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: { name: 'generate_random_number', arguments: { min_value: 1, max_value: 100 } },
+});
+
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** POSTs `body` to `url` with `connections` connections for `seconds`. */
+export async function load(
+  url: string,
+  seconds: number,
+  options: { connections?: number; headers?: Record<string, string>; body?: string } = {},
+): Promise<LoadResult> {
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...options.headers,
+    },
+    body: options.body ?? TOOL_CALL,
+    connections: options.connections ?? 32,
+    duration: seconds,
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+export function median(values: ReadonlyArray<number>): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+export function percentile(values: ReadonlyArray<number>, p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+export const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
