@@ -11,6 +11,7 @@ WORKDIR /repo
 # manifests first: the dependency layer is rebuilt only when they change
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
 COPY packages/core/package.json packages/core/
+COPY packages/create-server/package.json packages/create-server/
 COPY services/users-api/package.json services/users-api/
 COPY servers/users/package.json servers/users/
 COPY servers/customer-db/package.json servers/customer-db/

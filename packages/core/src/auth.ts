@@ -78,21 +78,33 @@ export function bearerToken(req: IncomingMessage): string {
 /** Static API keys: the secret's digest is compared in constant time with every key's. */
 export function apiKeyAuthenticator(entries: ReadonlyArray<string>): Authenticator {
   const keys = parseApiKeys(entries);
+  const identities = new Map(keys.map((key) => [key, { clientId: key.id, scopes: key.scopes } as CallerIdentity]));
+  // Tokens already verified, so the hot path skips the hash. Only valid tokens are remembered
+  // (a wrong one always pays the full constant-time comparison), and the map is bounded.
+  const verified = new Map<string, CallerIdentity>();
   return {
     kind: 'api-key',
     authorizationServers: [],
     authenticate(req) {
-      const presented = digest(bearerToken(req));
+      const token = bearerToken(req);
+      const known = verified.get(token);
+      if (known) return known;
+      const presented = digest(token);
       let found: ApiKey | undefined;
       // no early exit: the time taken does not say which key matched, or how many were tried
       for (const key of keys) {
         if (timingSafeEqual(presented, key.digest)) found ??= key;
       }
       if (!found) throw new AuthError('invalid API key', 'invalid_token');
-      return { clientId: found.id, scopes: found.scopes };
+      if (verified.size >= MAX_VERIFIED) verified.clear();
+      const identity = identities.get(found) as CallerIdentity;
+      verified.set(token, identity);
+      return identity;
     },
   };
 }
+
+const MAX_VERIFIED = 1_000;
 
 export interface JwtOptions {
   jwksUrl: string;
