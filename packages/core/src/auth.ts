@@ -78,7 +78,9 @@ export function bearerToken(req: IncomingMessage): string {
 /** Static API keys: the secret's digest is compared in constant time with every key's. */
 export function apiKeyAuthenticator(entries: ReadonlyArray<string>): Authenticator {
   const keys = parseApiKeys(entries);
-  const identities = new Map(keys.map((key) => [key, { clientId: key.id, scopes: key.scopes } as CallerIdentity]));
+  const identities = new Map(
+    keys.map((key) => [key, { clientId: key.id, scopes: key.scopes } as CallerIdentity]),
+  );
   // Tokens already verified, so the hot path skips the hash. Only valid tokens are remembered
   // (a wrong one always pays the full constant-time comparison), and the map is bounded.
   const verified = new Map<string, CallerIdentity>();
