@@ -117,6 +117,8 @@ export interface JwtOptions {
   algorithms?: string[];
   /** Injectable key set (tests); default fetched from `jwksUrl` and cached by jose. */
   keySet?: JWTVerifyGetKey;
+  /** Epoch ms; injectable for tests. */
+  now?: () => number;
 }
 
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
@@ -129,22 +131,45 @@ export function jwtAuthenticator(options: JwtOptions): Authenticator {
     algorithms: options.algorithms ?? ASYMMETRIC,
     ...(options.issuer !== undefined && { issuer: options.issuer }),
   };
+  // Tokens already verified, until they expire and at most VERIFIED_JWT_MS (so a key taken out
+  // of the JWKS stops working within that time): the hot path skips the signature check.
+  const verified = new Map<string, { identity: CallerIdentity; until: number }>();
+  const now = options.now ?? Date.now;
+  const verify = async (token: string): Promise<CallerIdentity> => {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(
+        token,
+        keySet,
+        options.now ? { ...verifyOptions, currentDate: new Date(now()) } : verifyOptions,
+      ));
+    } catch (error) {
+      throw new AuthError(`invalid token: ${jwtReason(error)}`, 'invalid_token');
+    }
+    const clientId = String(payload.sub ?? payload.client_id ?? payload.azp ?? 'unknown');
+    const identity: CallerIdentity = { clientId, scopes: scopesOf(payload), extra: { claims: payload } };
+    const until = Math.min(
+      now() + VERIFIED_JWT_MS,
+      typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY,
+    );
+    if (verified.size >= MAX_VERIFIED) verified.clear();
+    verified.set(token, { identity, until });
+    return identity;
+  };
   return {
     kind: 'jwt',
     authorizationServers: options.issuer ? [options.issuer] : [],
-    async authenticate(req) {
+    authenticate(req) {
       const token = bearerToken(req);
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, keySet, verifyOptions));
-      } catch (error) {
-        throw new AuthError(`invalid token: ${jwtReason(error)}`, 'invalid_token');
-      }
-      const clientId = String(payload.sub ?? payload.client_id ?? payload.azp ?? 'unknown');
-      return { clientId, scopes: scopesOf(payload), extra: { claims: payload } };
+      const known = verified.get(token);
+      if (known && known.until > now()) return known.identity;
+      if (known) verified.delete(token);
+      return verify(token);
     },
   };
 }
+
+const VERIFIED_JWT_MS = 5 * 60_000;
 
 function scopesOf(payload: JWTPayload): string[] {
   if (typeof payload.scope === 'string') return payload.scope.split(/\s+/).filter(Boolean);

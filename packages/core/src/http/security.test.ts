@@ -1,6 +1,6 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 
 type KeyLike = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
@@ -333,5 +333,42 @@ describe('start-up', () => {
     await insecure.close();
     const withKeys = await serveHttp(createFixtureServer(), { ...options, auth: apiKeyAuthenticator(KEYS) });
     await withKeys.close();
+  });
+});
+
+describe('verified tokens', () => {
+  const req = (token: string) => ({ headers: { authorization: `Bearer ${token}` } }) as never;
+
+  it('keeps accepting a verified JWT only until it expires', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k', alg: 'RS256' };
+    let now = Date.now();
+    const auth = jwtAuthenticator({
+      jwksUrl: 'http://unused.test/jwks',
+      audience: 'aud',
+      keySet: createLocalJWKSet({ keys: [jwk] }),
+      now: () => now,
+    });
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'RS256', kid: 'k' })
+      .setSubject('agent')
+      .setAudience('aud')
+      .setIssuedAt(Math.floor(now / 1000))
+      .setExpirationTime(Math.floor(now / 1000) + 60)
+      .sign(privateKey);
+    await expect(auth.authenticate(req(token))).resolves.toMatchObject({ clientId: 'agent' });
+    // the second time comes from memory, synchronously
+    expect(auth.authenticate(req(token))).toMatchObject({ clientId: 'agent' });
+    now += 61_000;
+    await expect(Promise.resolve().then(() => auth.authenticate(req(token)))).rejects.toMatchObject({
+      message: 'invalid token: expired',
+    });
+  });
+
+  it('never remembers a wrong API key', () => {
+    const auth = apiKeyAuthenticator(KEYS);
+    for (let i = 0; i < 3; i++)
+      expect(() => auth.authenticate(req('wrong-secret-0123456789'))).toThrow('invalid API key');
+    expect(auth.authenticate(req('reader-secret-0123456789'))).toMatchObject({ clientId: 'reader' });
   });
 });
