@@ -5,11 +5,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { clientCache } from './cache.ts';
+import { stdioColdStart } from './cold-start.ts';
 import { httpToolCalls } from './http.ts';
 import { type Benchmark, type BenchResult, ROOT } from './lib.ts';
 import { coreOverhead } from './overhead.ts';
 
 const BENCHMARKS: Record<string, Benchmark> = {
+  'cold-start': stdioColdStart,
   http: httpToolCalls,
   overhead: coreOverhead,
   cache: clientCache,
