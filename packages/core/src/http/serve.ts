@@ -5,7 +5,7 @@ import { buildTables } from '../dispatch.ts';
 import { type RateDecision, RateLimiter } from '../rate-limit.ts';
 import type { Semaphore } from '../semaphore.ts';
 import type { CallerIdentity, ServerDefinition } from '../server.ts';
-import { checkRequest, guardOptions, isLoopbackHost } from './guards.ts';
+import { checkRequest, type GuardOptions, guardOptions, isLoopbackHost } from './guards.ts';
 import { createMcpServe, type McpHttpHandlerOptions } from './handler.ts';
 import { listen } from './listen.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -146,12 +146,8 @@ export async function serveHttp(
     });
   });
 
-  let guards = guardOptions({
-    host: options.host,
-    port: options.port,
-    allowedHosts: options.allowedHosts,
-    allowedOrigins: options.allowedOrigins,
-  });
+  // set once listening (port 0: the allow-list needs the port actually bound), before any request
+  let guards!: GuardOptions;
   let resourceUrl = '';
   let metadataUrl = '';
 
@@ -264,7 +260,6 @@ export async function serveHttp(
   const base = (options.publicUrl ?? `http://${host}:${port}`).replace(/\/+$/, '');
   resourceUrl = `${base}${path}`;
   metadataUrl = `${base}${METADATA_PATH}${path}`;
-  // port 0: the allow-list needs the port actually bound
   guards = guardOptions({
     host: options.host,
     port,
