@@ -17,6 +17,7 @@ import { createLogger, type Logger, silentLogger } from './logger.ts';
 import { createSdkServer } from './sdk-server.ts';
 import type { CallerIdentity, ServerDefinition } from './server.ts';
 
+export { connectHeapProbe, type HeapProbe, inspectorUrl } from './heap-probe.ts';
 export { Client };
 
 const CLIENT_INFO = { name: 'mcp-stack-test-client', version: '0.0.0' };
