@@ -16,6 +16,7 @@ COPY services/users-api/package.json services/users-api/
 COPY servers/users/package.json servers/users/
 COPY servers/customer-db/package.json servers/customer-db/
 COPY servers/demo/package.json servers/demo/
+COPY tests/reliability/package.json tests/reliability/
 RUN pnpm install --frozen-lockfile
 COPY . .
 RUN pnpm exec turbo run build --output-logs=errors-only

@@ -39,7 +39,7 @@ export function commonFiles({ names, port, description }: PackagePlan): Generate
           './package.json': './package.json',
         },
         scripts: {
-          build: 'tsc -p tsconfig.build.json',
+          build: 'tsc -p tsconfig.build.json && node ../../scripts/bundle-bins.ts',
           typecheck: 'tsc -p tsconfig.json --noEmit',
           test: 'vitest run',
         },
