@@ -12,11 +12,11 @@ WORKDIR /repo
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
 COPY packages/core/package.json packages/core/
 COPY packages/create-server/package.json packages/create-server/
+COPY tests/reliability/package.json tests/reliability/
 COPY services/users-api/package.json services/users-api/
 COPY servers/users/package.json servers/users/
 COPY servers/customer-db/package.json servers/customer-db/
 COPY servers/demo/package.json servers/demo/
-COPY tests/reliability/package.json tests/reliability/
 RUN pnpm install --frozen-lockfile
 COPY . .
 RUN pnpm exec turbo run build --output-logs=errors-only
