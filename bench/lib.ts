@@ -95,11 +95,11 @@ export interface LoadResult {
   errors: number;
 }
 
-/** POSTs `body` to `url` with `connections` connections for `seconds`. */
+/** POSTs `body` to `url` with `connections` connections for `seconds`, or `amount` requests. */
 export async function load(
   url: string,
   seconds: number,
-  options: { connections?: number; headers?: Record<string, string>; body?: string } = {},
+  options: { connections?: number; headers?: Record<string, string>; body?: string; amount?: number } = {},
 ): Promise<LoadResult> {
   const result = await autocannon({
     url,
@@ -111,7 +111,7 @@ export async function load(
     },
     body: options.body ?? TOOL_CALL,
     connections: options.connections ?? 32,
-    duration: seconds,
+    ...(options.amount ? { amount: options.amount } : { duration: seconds }),
   });
   return {
     rps: result.requests.average,

@@ -6,8 +6,10 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { clientCache } from './cache.ts';
 import { stdioColdStart } from './cold-start.ts';
+import { customerDbAtSize } from './customer-db.ts';
 import { httpToolCalls } from './http.ts';
 import { type Benchmark, type BenchResult, ROOT } from './lib.ts';
+import { memory } from './memory.ts';
 import { coreOverhead } from './overhead.ts';
 
 const BENCHMARKS: Record<string, Benchmark> = {
@@ -15,6 +17,8 @@ const BENCHMARKS: Record<string, Benchmark> = {
   http: httpToolCalls,
   overhead: coreOverhead,
   cache: clientCache,
+  'customer-db': customerDbAtSize,
+  memory,
 };
 
 const args = process.argv.slice(2);

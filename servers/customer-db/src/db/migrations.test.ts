@@ -116,6 +116,44 @@ describe('openDatabase and migrations', () => {
     }
   });
 
+  it('2: a version-1 database with customers gets prefix indexes, and search still finds them all', () => {
+    const path = dbPath();
+    mkdirSync(dirname(path), { recursive: true });
+    const raw = new BetterSqlite3(path);
+    try {
+      raw.exec((MIGRATIONS[0] as { sql: string }).sql);
+      raw.pragma('user_version = 1');
+      const insert = raw.prepare(
+        "INSERT INTO customers (name, email, status, created_at, updated_at) VALUES (?, ?, 'active', 'x', 'x')",
+      );
+      insert.run('Zoë Kowalski', 'zoe.k@example.test');
+      insert.run('Zora Smith', 'zs@example.test');
+      insert.run('Ann Lee', 'ann@example.test');
+      expect(migrate(raw)).toEqual({ from: 1, to: SCHEMA_VERSION });
+      expect(
+        String(raw.prepare("SELECT sql FROM sqlite_schema WHERE name = 'customers_fts'").pluck().get()),
+      ).toMatch(/prefix = '1 2 3'/);
+      const match = (q: string) =>
+        raw
+          .prepare('SELECT rowid FROM customers_fts WHERE customers_fts MATCH ? ORDER BY rowid')
+          .pluck()
+          .all(q);
+      expect(match('"z"*')).toEqual([1, 2]);
+      expect(match('"zo"*')).toEqual([1, 2]);
+      expect(match('"zoe"*')).toEqual([1]); // accents folded, as before
+      expect(match('"kowa"*')).toEqual([1]); // longer prefixes still work without an index of their own
+      raw.exec("INSERT INTO customers_fts (customers_fts, rank) VALUES ('integrity-check', 1)");
+      // the triggers of migration 1 keep the new table up to date
+      insert.run('Zeno Park', 'zeno@example.test');
+      raw.prepare("UPDATE customers SET name = 'Annie Lee' WHERE id = 3").run();
+      expect(match('"ze"*')).toEqual([4]);
+      expect(match('"annie"*')).toEqual([3]);
+      raw.exec("INSERT INTO customers_fts (customers_fts, rank) VALUES ('integrity-check', 1)");
+    } finally {
+      raw.close();
+    }
+  });
+
   it('refuses a database from a newer server', () => {
     const path = dbPath();
     openDatabase({ path }).close();

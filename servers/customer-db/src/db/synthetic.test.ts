@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTempDb, type TempDb } from '../test-fixtures/temp-db.ts';
-import { seededRandom, seedSynthetic } from './synthetic.ts';
+import { isoFormatter, seededRandom, seedSynthetic } from './synthetic.ts';
 
 let t: TempDb;
 beforeEach(() => {
@@ -121,5 +121,15 @@ describe('seedSynthetic', () => {
     expect(() => seedSynthetic(t.db, { customers: 10, random })).toThrow(/UNIQUE/);
     expect(schemaObjects()).toEqual(before);
     expect(t.db.prepare('SELECT count(*) AS n FROM customers').get()).toEqual({ n: 6 });
+  });
+});
+
+describe('isoFormatter', () => {
+  it('formats timestamps exactly as Date#toISOString does', () => {
+    const iso = isoFormatter();
+    const random = seededRandom(7);
+    const samples = [0, 1, 999, 1000, 86_399_999, 86_400_000, Date.UTC(2024, 1, 29, 23, 59, 59, 5)];
+    for (let i = 0; i < 20_000; i++) samples.push(Math.floor(random() * Date.UTC(2100, 0, 1)));
+    for (const ms of samples) expect(iso(ms), String(ms)).toBe(new Date(ms).toISOString());
   });
 });

@@ -128,12 +128,21 @@ function load(
         (db.prepare(`SELECT coalesce(max(id), 0) AS id FROM ${table}`).get() as { id: number }).id;
       const firstId = maxId('customers') + 1;
       let orderId = maxId('orders') + 1;
-      const customer = db.prepare(
-        'INSERT INTO customers (id, name, email, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+      const customer = batchInsert(db, 'customers', [
+        'id',
+        'name',
+        'email',
+        'status',
+        'created_at',
+        'updated_at',
+      ]);
+      const order = batchInsert(
+        db,
+        'orders',
+        ['id', 'customer_id', 'status', 'total_cents', 'currency', 'created_at', 'updated_at'],
+        customer.flush,
       );
-      const order = db.prepare(
-        'INSERT INTO orders (id, customer_id, status, total_cents, currency, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      );
+      const iso = isoFormatter();
       let orders = 0;
       for (let id = firstId; id < firstId + customers; id++) {
         const [first, firstAscii] = pick(FIRST);
@@ -141,9 +150,9 @@ function load(
         const roll = random();
         const status: CustomerStatus = roll < 0.85 ? 'active' : roll < 0.95 ? 'inactive' : 'blocked';
         const created = end - Math.floor(random() * 730 * DAY_MS);
-        const createdAt = new Date(created).toISOString();
+        const createdAt = iso(created);
         const email = `${firstAscii}.${lastAscii}.${id}@${pick(DOMAINS)}`;
-        customer.run(id, `${first} ${last}`, email, status, createdAt, createdAt);
+        customer.add(id, `${first} ${last}`, email, status, createdAt, createdAt);
         const count = Math.floor(random() * (2 * perCustomer + 1));
         for (let n = 0; n < count; n++) {
           const placed = created + Math.floor(random() * (end - created));
@@ -151,18 +160,20 @@ function load(
           const orderStatus: OrderStatus =
             r < 0.15 ? 'processing' : r < 0.35 ? 'shipped' : r < 0.9 ? 'delivered' : 'cancelled';
           const changed = orderStatus === 'processing' ? placed : placed + Math.floor(random() * 7 * DAY_MS);
-          order.run(
+          order.add(
             orderId++,
             id,
             orderStatus,
             500 + Math.floor(random() * 49_500),
             pick(CURRENCIES),
-            new Date(placed).toISOString(),
-            new Date(Math.min(changed, end)).toISOString(),
+            iso(placed),
+            iso(Math.min(changed, end)),
           );
           orders++;
         }
       }
+      customer.flush();
+      order.flush();
 
       // what the dropped triggers would have done, set-wise, for the new rows only
       db.prepare(
@@ -182,4 +193,54 @@ function load(
       return { customers, orders, firstId, lastId: firstId + customers - 1 };
     })
     .immediate();
+}
+
+const BATCH_ROWS = 100;
+
+/**
+ * Rows go in 100 to a statement: one call into SQLite per batch instead of per row (the per-call
+ * cost was about half of the load's time). `flush` writes what is left; `before` runs before each
+ * write (orders flush their customers first, for the foreign key).
+ */
+function batchInsert(db: Database, table: string, columns: ReadonlyArray<string>, before?: () => void) {
+  const row = `(${columns.map(() => '?').join(', ')})`;
+  const sql = (rows: number) =>
+    `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`;
+  const full = db.prepare(sql(BATCH_ROWS));
+  const values: unknown[] = [];
+  const flush = () => {
+    if (values.length === 0) return;
+    before?.(); // the rows these refer to go first
+    const rows = values.length / columns.length;
+    (rows === BATCH_ROWS ? full : db.prepare(sql(rows))).run(values);
+    values.length = 0;
+  };
+  return {
+    add(...rowValues: unknown[]) {
+      values.push(...rowValues);
+      if (values.length === BATCH_ROWS * columns.length) flush();
+    },
+    flush,
+  };
+}
+
+/** `Date#toISOString` for timestamps, each day's date part formatted once (a third of the cost). */
+export function isoFormatter(): (ms: number) => string {
+  const days = new Map<number, string>();
+  const two = (n: number) => (n < 10 ? `0${n}` : String(n));
+  return (ms) => {
+    const day = Math.floor(ms / DAY_MS);
+    let prefix = days.get(day);
+    if (prefix === undefined) {
+      prefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
+      days.set(day, prefix);
+    }
+    const rest = ms - day * DAY_MS;
+    const millis = rest % 1000;
+    const seconds = Math.floor(rest / 1000);
+    const hh = two(Math.floor(seconds / 3600));
+    const mm = two(Math.floor(seconds / 60) % 60);
+    const fraction = millis < 10 ? `00${millis}` : millis < 100 ? `0${millis}` : String(millis);
+    return `${prefix}${hh}:${mm}:${two(seconds % 60)}.${fraction}Z`;
+  };
 }
