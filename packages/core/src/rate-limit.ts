@@ -38,7 +38,11 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#buckets = new LRUCache<string, Bucket>({
-      max: options.maxKeys ?? 100_000,
+      // a count bound given as a size of 1 per bucket: with `max`, lru-cache allocates its arrays
+      // for every slot up front (about 5 MB for 100,000 of them, at every start); with `maxSize`
+      // they grow with use, and the least recently used bucket still goes first
+      maxSize: options.maxKeys ?? 100_000,
+      sizeCalculation: () => 1,
       // every set() passes its own ttl; this one turns TTL tracking on
       ttl: 60_000,
       ttlAutopurge: false,
