@@ -12,7 +12,7 @@
 // Why: spawn to the first tools/list of the demo server went from 281 ms (tsc output, every module
 // resolved and compiled on each start) to 90 ms, against 166 ms for the SDK's own minimal stdio
 // server (`pnpm bench cold-start` for the figures of your machine).
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'rolldown';
 
@@ -25,6 +25,14 @@ const dist = join(process.cwd(), 'dist');
 const entries = ENTRIES.filter((name) => existsSync(join(dist, `${name}.js`)));
 if (entries.length === 0) {
   console.error(`bundle-bins: no dist/{${ENTRIES.join(',')}}.js in ${process.cwd()}: run tsc first`);
+  process.exit(1);
+}
+const WRAPPER = '// bundled: ';
+const wrapped = entries.filter((name) => readFileSync(join(dist, `${name}.js`), 'utf8').includes(WRAPPER));
+if (wrapped.length > 0) {
+  console.error(
+    `bundle-bins: dist/${wrapped[0]}.js is already a bundle's entry, not tsc's output: run tsc first (pnpm build does both)`,
+  );
   process.exit(1);
 }
 for (const file of readdirSync(dist)) if (file.startsWith(PREFIX)) rmSync(join(dist, file));
@@ -50,7 +58,7 @@ for (const name of entries) {
     join(dist, `${name}.js`),
     [
       '#!/usr/bin/env node',
-      `// ${name}: the bundle in ${PREFIX}${name}.js, run with Node's compile cache on (NODE_DISABLE_COMPILE_CACHE=1 turns it off).`,
+      `${WRAPPER}${PREFIX}${name}.js, run with Node's compile cache on (NODE_DISABLE_COMPILE_CACHE=1 turns it off)`,
       "import { enableCompileCache } from 'node:module';",
       'enableCompileCache?.();',
       `await import('./${PREFIX}${name}.js');`,
