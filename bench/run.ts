@@ -1,7 +1,7 @@
 // `pnpm bench` (quick), `pnpm bench --full`, `pnpm bench <name> ...`: runs the benchmarks, prints
 // a table each, and writes bench/results/latest.json and latest.md. Targets are ratios against
 // baselines measured in the same run; nothing here is a timed test.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { clientCache } from './cache.ts';
@@ -48,7 +48,8 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')).join('\n');
 }
 
-const results: BenchResult[] = [];
+type Recorded = BenchResult & { machine: typeof machine; seconds: number };
+const results: Recorded[] = [];
 for (const name of selected) {
   const started = Date.now();
   process.stderr.write(`\n[${name}] starting\n`);
@@ -56,22 +57,36 @@ for (const name of selected) {
     full,
     progress: (text) => process.stderr.write(`[${name}] ${text}\n`),
   });
-  results.push(result);
-  console.log(`\n${result.title} (${Math.round((Date.now() - started) / 1000)} s)\n${table(result.table)}`);
+  const seconds = Math.round((Date.now() - started) / 1000);
+  results.push({ ...result, machine, seconds });
+  console.log(`\n${result.title} (${seconds} s)\n${table(result.table)}`);
   for (const t of result.targets)
     console.log(`  target ${t.name}: ${t.wanted}: ${t.met ? 'MET' : 'NOT MET'} (${t.by})`);
 }
 
+// latest.* keep the last result of every benchmark: running one replaces only its own
 const dir = join(ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, 'latest.json'), `${JSON.stringify({ machine, results }, null, 2)}\n`);
+const jsonFile = join(dir, 'latest.json');
+const previous: Recorded[] = existsSync(jsonFile)
+  ? ((JSON.parse(readFileSync(jsonFile, 'utf8')) as { results?: Recorded[] }).results ?? []).filter(
+      (r) => r.machine,
+    )
+  : [];
+const order = Object.keys(BENCHMARKS);
+const all = [...previous.filter((p) => !results.some((r) => r.name === p.name)), ...results].sort(
+  (a, b) => order.indexOf(a.name) - order.indexOf(b.name),
+);
+writeFileSync(jsonFile, `${JSON.stringify({ results: all }, null, 2)}\n`);
 const md = [
   '# Benchmark results',
   '',
-  `${machine.date}, ${machine.mode} run; ${machine.cpus}, ${machine.memory}, Node ${machine.node}.`,
+  'The last run of each benchmark (`pnpm bench [--full] [name ...]`); see bench/README.md.',
   '',
-  ...results.flatMap((r) => [
+  ...all.flatMap((r) => [
     `## ${r.title}`,
+    '',
+    `${r.machine.date}, ${r.machine.mode} run, ${r.seconds} s; ${r.machine.cpus}, ${r.machine.memory}, Node ${r.machine.node}.`,
     '',
     `| ${(r.table[0] ?? []).join(' | ')} |`,
     `|${(r.table[0] ?? []).map(() => '---').join('|')}|`,
