@@ -1,11 +1,17 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import {
+  InitializeRequestSchema,
   LATEST_PROTOCOL_VERSION,
   type LoggingLevel,
   type ServerCapabilities,
   SUPPORTED_PROTOCOL_VERSIONS,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import { describeIssues } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { TABLE_METHODS } from './methods.ts';
 import { type ProtocolError, protocolError } from './protocol-error.ts';
 import type { CallerIdentity, HandlerContext, ServerDefinition } from './server.ts';
 import { buildPrompts } from './tables/prompts.ts';
@@ -47,6 +53,38 @@ const LEVELS: ReadonlyArray<LoggingLevel> = [
   'alert',
   'emergency',
 ];
+
+/** The SDK's schema for each request method core answers: initialize, the tables', subscriptions. */
+const REQUEST_SCHEMAS = new Map<string, z.ZodType>([
+  ['initialize', InitializeRequestSchema],
+  ...TABLE_METHODS.map((schema) => [schema.shape.method.value, schema] as [string, z.ZodType]),
+  ['resources/subscribe', SubscribeRequestSchema],
+  ['resources/unsubscribe', UnsubscribeRequestSchema],
+]);
+
+/**
+ * A request's params checked with the SDK's schema for its method, as they go to `handle`. A
+ * fault is `-32602 invalid params for tools/call: arguments: …`, naming each member at fault (the
+ * HTTP fast path words it the same). The caller's own `arguments` object (tools/call, prompts/get)
+ * is kept when it has an own `__proto__` key: the SDK's record() drops that key, and core's strict
+ * argument check must see it to refuse it as an unknown field, like any other undeclared key.
+ */
+export function checkParams(method: string, params: unknown): Record<string, unknown> | undefined {
+  const schema = REQUEST_SCHEMAS.get(method);
+  if (!schema) throw protocolError('MethodNotFound', `method not found: ${method}`);
+  const checked = schema.safeParse({ method, params });
+  if (!checked.success) {
+    throw protocolError(
+      'InvalidParams',
+      `invalid params for ${method}: ${describeIssues(checked.error.issues).text}`,
+    );
+  }
+  const data = (checked.data as { params?: Record<string, unknown> }).params;
+  const raw = (params as { arguments?: unknown } | undefined)?.arguments;
+  if (data && typeof raw === 'object' && raw !== null && Object.hasOwn(raw, '__proto__'))
+    return { ...data, arguments: raw };
+  return data;
+}
 
 /** How long a request that sent notifications waits before its result (see `handle`). */
 const SETTLE_MS = 3;

@@ -1,9 +1,10 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { RequestEnv, ServerTables, SessionState, Transport } from './dispatch.ts';
+import type { AnyObjectSchema, SchemaOutput } from '@modelcontextprotocol/sdk/server/zod-compat.js';
+import { InitializeRequestSchema, type ServerResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { checkParams, type RequestEnv, type ServerTables, type Transport } from './dispatch.ts';
 import type { Logger } from './logger.ts';
-import { TABLE_METHODS } from './methods.ts';
 import { protocolError } from './protocol-error.ts';
 import type { CallerIdentity } from './server.ts';
 
@@ -12,70 +13,105 @@ export interface SdkServerOptions {
   logger: Logger;
 }
 
+/** What the SDK tells a request handler about its request (id, signal, auth, notifications). */
+type Extra = Parameters<NonNullable<Server['fallbackRequestHandler']>>[1];
+
+/** What the SDK parses an initialize request with here: only its method; core checks the params. */
+const InitializeMethod = z.looseObject({ method: z.literal('initialize') });
+
+/**
+ * The SDK's Server with its initialize handler behind core's params check. The SDK parses a
+ * request with its schema before the handler runs and answers a failed parse with -32603 and a
+ * zod issue dump; core answers -32602 naming the member, the same on every transport. The SDK
+ * registers initialize in its constructor, through this method.
+ */
+class CheckedServer extends Server {
+  override setRequestHandler<T extends AnyObjectSchema>(
+    schema: T,
+    handler: (request: SchemaOutput<T>, extra: Extra) => ServerResult | Promise<ServerResult>,
+  ): void {
+    if (schema !== (InitializeRequestSchema as AnyObjectSchema)) {
+      super.setRequestHandler(schema, handler);
+      return;
+    }
+    super.setRequestHandler(InitializeMethod, (request, extra) =>
+      handler({ method: 'initialize', params: checkParams('initialize', request.params) } as never, extra),
+    );
+  }
+}
+
 /**
  * An SDK `Server` answering from the tables, for stdio and stateful HTTP sessions: the SDK does
  * the session work (initialize, cancellation, progress tokens, server-to-client requests) and
- * every request is answered by the same `handle` the stateless fast path uses. Subscriptions
- * live here, one watcher per subscribed URI, all stopped when the connection closes.
+ * every request is answered by the same `handle` the stateless fast path uses. Requests reach
+ * core unparsed (the SDK's fallback handler) and their params are checked by `checkParams`, as
+ * on the fast path, so a bad request gets the same -32602 everywhere. Subscriptions live here,
+ * one watcher per subscribed URI, all stopped when the connection closes.
  */
 export function createSdkServer(tables: ServerTables, options: SdkServerOptions): Server {
   const { definition } = tables;
-  const server = new Server(
+  const capabilities = tables.capabilities(options.transport);
+  const server = new CheckedServer(
     {
       name: definition.name,
       version: definition.version,
       ...(definition.title !== undefined && { title: definition.title }),
     },
     {
-      capabilities: tables.capabilities(options.transport),
+      capabilities,
       ...(definition.instructions !== undefined && { instructions: definition.instructions }),
     },
   );
-  const session: SessionState = {};
+  const session: RequestEnv['session'] = {};
   const watching = new Map<string, () => void>();
+  const subscribable = capabilities.resources?.subscribe === true;
 
-  for (const schema of TABLE_METHODS) {
-    const method = schema.shape.method.value;
-    if (method !== 'ping' && method !== 'logging/setLevel' && !tables.has(method)) continue;
-    server.setRequestHandler(schema, async (request, extra) => {
-      const env: RequestEnv = {
-        requestId: extra.requestId,
-        signal: extra.signal,
-        logger: options.logger,
-        progressToken: extra._meta?.progressToken,
-        notify: (notification) => extra.sendNotification(notification as never),
-        caller: callerFrom(extra.authInfo),
-        sessionId: extra.sessionId,
-        session,
+  const subscribe = (uri: string) => {
+    const watch = tables.watcher(uri);
+    if (!watch) throw protocolError('InvalidParams', `resource ${uri} does not support subscriptions`);
+    if (!watching.has(uri)) {
+      const changed = () => {
+        server.sendResourceUpdated({ uri }).catch((error: unknown) => {
+          options.logger.debug({ err: error, uri }, 'resource update not delivered');
+        });
       };
-      return (await tables.handle(method, request.params as Record<string, unknown>, env)) as never;
-    });
-  }
+      watching.set(uri, watch(changed));
+    }
+    return {};
+  };
+  const unsubscribe = (uri: string) => {
+    watching.get(uri)?.();
+    watching.delete(uri);
+    return {};
+  };
 
-  if (tables.capabilities(options.transport).resources?.subscribe) {
-    server.setRequestHandler(SubscribeRequestSchema, async ({ params: { uri } }) => {
-      const watch = tables.watcher(uri);
-      if (!watch) throw protocolError('InvalidParams', `resource ${uri} does not support subscriptions`);
-      if (!watching.has(uri)) {
-        const changed = () => {
-          server.sendResourceUpdated({ uri }).catch((error: unknown) => {
-            options.logger.debug({ err: error, uri }, 'resource update not delivered');
-          });
-        };
-        watching.set(uri, watch(changed));
-      }
-      return {};
-    });
-    server.setRequestHandler(UnsubscribeRequestSchema, async ({ params: { uri } }) => {
-      watching.get(uri)?.();
-      watching.delete(uri);
-      return {};
-    });
-  }
-
-  // the same answer as the HTTP fast path for a method nobody handles
-  server.fallbackRequestHandler = async (request) => {
-    throw protocolError('MethodNotFound', `method not found: ${request.method}`);
+  // the tables answer ping and logging/setLevel too (the level is the session's)
+  server.removeRequestHandler('ping');
+  server.removeRequestHandler('logging/setLevel');
+  server.fallbackRequestHandler = async (request, extra: Extra) => {
+    const { method } = request;
+    const answered =
+      tables.has(method) ||
+      method === 'ping' ||
+      method === 'logging/setLevel' ||
+      (subscribable && (method === 'resources/subscribe' || method === 'resources/unsubscribe'));
+    // the same answer as the HTTP fast path for a method nobody handles
+    if (!answered) throw protocolError('MethodNotFound', `method not found: ${method}`);
+    const params = checkParams(method, request.params);
+    if (method === 'resources/subscribe') return subscribe(String(params?.uri));
+    if (method === 'resources/unsubscribe') return unsubscribe(String(params?.uri));
+    const meta = params?._meta as { progressToken?: string | number } | undefined;
+    const env: RequestEnv = {
+      requestId: extra.requestId,
+      signal: extra.signal,
+      logger: options.logger,
+      progressToken: meta?.progressToken,
+      notify: (notification) => extra.sendNotification(notification as never),
+      caller: callerFrom(extra.authInfo),
+      sessionId: extra.sessionId,
+      session,
+    };
+    return (await tables.handle(method, params, env)) as ServerResult;
   };
 
   const previousOnClose = server.onclose;

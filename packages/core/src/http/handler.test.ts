@@ -1,7 +1,9 @@
+import { once } from 'node:events';
 import { createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
+import { setTimeout } from 'node:timers/promises';
 import express from 'express';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../logger.ts';
 import { defineServer } from '../server.ts';
 import { createFixtureServer } from '../test-fixtures/fixture-server.ts';
@@ -96,6 +98,40 @@ describe('stateless HTTP: bad messages get JSON-RPC errors, never HTML or stacks
     });
     expect(chunked).toBe(413);
     await expectHealthy();
+  });
+
+  it('lets a client still uploading an oversized body finish, read its 413, and reuse the connection', async () => {
+    const { port } = new URL(served.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('utf8');
+    });
+    const errors: Error[] = [];
+    socket.on('error', (error) => errors.push(error));
+    const size = 1024 * 1024; // 16 times the limit
+    socket.write(
+      `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n` +
+        `Accept: application/json, text/event-stream\r\nContent-Length: ${size}\r\n\r\n`,
+    );
+    const chunk = 'x'.repeat(64 * 1024);
+    socket.write(chunk.repeat(2));
+    // the 413 arrives while most of the body is still to be sent
+    await vi.waitFor(() => expect(received).toMatch(/^HTTP\/1\.1 413 /), { timeout: 5_000 });
+    for (let sent = 2 * chunk.length; sent < size; sent += chunk.length) {
+      if (!socket.write(chunk)) await once(socket, 'drain');
+      await setTimeout(1);
+    }
+    // the same connection then carries the next call
+    const next = call(5, 'tools/call', { name: 'add', arguments: { a: 2, b: 3 } });
+    socket.write(
+      `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n` +
+        `Accept: application/json, text/event-stream\r\nContent-Length: ${next.length}\r\n\r\n${next}`,
+    );
+    await vi.waitFor(() => expect(received).toContain('"sum":5'), { timeout: 5_000 });
+    expect(errors).toEqual([]);
+    socket.destroy();
   });
 });
 

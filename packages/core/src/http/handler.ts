@@ -6,7 +6,7 @@ import {
   JSONRPCResponseSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
-import { buildTables, type RequestEnv, type ServerTables } from '../dispatch.ts';
+import { buildTables, checkParams, type RequestEnv, type ServerTables } from '../dispatch.ts';
 import { describeError, describeIssues } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { TABLE_METHODS } from '../methods.ts';
@@ -97,8 +97,7 @@ export function createMcpServe(
       (body) => answer(body, req, res, caller),
       (error: unknown) => {
         if (error instanceof BodyTooLargeError) {
-          // stop reading: the rest of an oversized body is not worth receiving
-          res.setHeader('connection', 'close');
+          lingerOnOversizedBody(req);
           return send(res, 413, errorResponse(null, protocolError('InvalidRequest', error.message)));
         }
         const failure =
@@ -188,14 +187,7 @@ export function createMcpServe(
     ) {
       throw protocolError('MethodNotFound', `method not found: ${method}`);
     }
-    const checked = schema.safeParse({ method, params: request.params });
-    if (!checked.success) {
-      throw protocolError(
-        'InvalidParams',
-        `invalid params for ${method}: ${describeIssues(checked.error.issues).text}`,
-      );
-    }
-    const params = (checked.data as { params?: Record<string, unknown> }).params;
+    const params = checkParams(method, request.params);
     if (method === 'initialize') return tables.initializeResult(params?.protocolVersion, 'stateless');
     const controller = new AbortController();
     const abort = () => controller.abort(new Error('the client closed the connection'));
@@ -239,4 +231,25 @@ function send(res: ServerResponse, status: number, json: string): void {
 function accepts(req: IncomingMessage, type: string): boolean {
   const accept = req.headers.accept;
   return accept === undefined || accept.includes(type) || accept.includes('*/*');
+}
+
+/** How long the rest of an oversized body is read (and dropped) after the 413, at most. */
+const OVERSIZED_LINGER_MS = 5_000;
+
+/**
+ * The 413 goes out at once, but the connection is not closed under a client still sending: its
+ * next write would meet a reset, and most clients (fetch among them) then report the reset
+ * instead of the 413 already waiting for them. The rest of the body is read and dropped until it
+ * ends (the connection is then reused as usual), or the socket is closed after
+ * OVERSIZED_LINGER_MS, so a body announced huge and never sent holds nothing for long.
+ */
+function lingerOnOversizedBody(req: IncomingMessage): void {
+  if (req.complete) return;
+  req.resume();
+  const socket = req.socket;
+  const timer = setTimeout(() => socket.destroy(), OVERSIZED_LINGER_MS);
+  timer.unref();
+  const done = () => clearTimeout(timer);
+  req.once('end', done);
+  socket.once('close', done);
 }

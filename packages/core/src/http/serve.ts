@@ -103,16 +103,25 @@ export async function serveHttp(
       : new RateLimiter({ rps: options.rateLimit?.rps ?? 50, burst: options.rateLimit?.burst ?? 100 });
   const readiness = Object.entries(definition.readiness ?? {});
   const scopes = [...new Set((definition.tools ?? []).flatMap((tool) => tool.scopes ?? []))].sort();
-  let inflight = 0;
+  // the POSTs in flight: what shutdown waits for
+  const inflight = new Set<ServerResponse>();
   let drained: (() => void) | undefined;
+  let stopping = false;
 
-  // one shared listener (no closure per request)
+  // shared listeners (no closure per request)
   function countResponse(this: ServerResponse): void {
     metrics?.httpResponse(this.statusCode);
+  }
+  function settled(this: ServerResponse): void {
+    inflight.delete(this);
+    if (inflight.size === 0) drained?.();
   }
 
   const server = createServer((req, res) => {
     if (metrics) res.on('finish', countResponse);
+    // Shutting down: a request that came on a kept-alive connection is served, but it is the
+    // connection's last, or clients would keep it busy (and the drain waiting) to the deadline.
+    if (stopping) res.setHeader('connection', 'close');
     const pathname = (req.url ?? '/').split('?', 1)[0] ?? '/';
     if (pathname === path) {
       const failed = (error: unknown) => {
@@ -197,11 +206,8 @@ export async function serveHttp(
   ): void | Promise<void> {
     // POSTs are the calls shutdown waits for; a session's GET stream is closed with the session
     if (req.method === 'POST') {
-      inflight++;
-      res.once('close', () => {
-        inflight--;
-        if (inflight === 0) drained?.();
-      });
+      inflight.add(res);
+      res.once('close', settled);
     }
     if (sessions) return sessions.handle(req, res, caller ? { caller } : {});
     // the caller is passed along, not stored on the request (a WeakMap or a new property on
@@ -279,19 +285,32 @@ export async function serveHttp(
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     const graceMs = options.shutdownGraceMs ?? 10_000;
-    logger.info({ reason, graceMs, inflight }, 'stopping: no new connections, finishing requests in flight');
+    logger.info(
+      { reason, graceMs, inflight: inflight.size },
+      'stopping: no new connections, finishing requests in flight',
+    );
+    stopping = true;
+    // the answers in flight are their connections' last: clients come back on a new connection,
+    // which is refused, instead of sending more calls to a server that is going away
+    for (const res of inflight) {
+      if (!res.headersSent) res.setHeader('connection', 'close');
+      else {
+        const socket = res.socket;
+        res.once('finish', () => socket?.end());
+      }
+    }
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     let timer: NodeJS.Timeout | undefined;
     const clean =
-      inflight === 0 ||
+      inflight.size === 0 ||
       (await Promise.race([
         new Promise<boolean>((resolve) => (drained = () => resolve(true))),
         new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
       ]));
     clearTimeout(timer);
     if (!clean)
-      logger.warn({ graceMs, cut: inflight }, 'grace period over: cutting the requests still in flight');
+      logger.warn({ graceMs, cut: inflight.size }, 'grace period over: cutting the requests still in flight');
     shutdown.abort(new Error('server shutting down'));
     await sessions?.closeAll();
     server.closeAllConnections();

@@ -1,6 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -83,6 +83,75 @@ describe('shutdown over HTTP', () => {
     expect(code).toBe(0);
     expect(stderr()).toContain('"clean":true');
   });
+
+  it('under steady keep-alive load, serves each connection at most once more, then exits 0', async () => {
+    // Before: calls kept coming on the kept-alive connections (each answer said keep-alive), so
+    // the drain never came; at the deadline the calls in flight were cut and the exit was 1.
+    const { child, url, stderr } = await startHttp({ MCP_SHUTDOWN_GRACE_MS: '5000' });
+    const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'count_steps', arguments: { steps: 2, interval_ms: 100 } },
+    });
+    let signalled = false;
+    const call = () =>
+      new Promise<{ status?: number; connection?: string | undefined; text?: string; error?: string }>(
+        (resolve) => {
+          const req = httpRequest(
+            url,
+            {
+              method: 'POST',
+              agent,
+              headers: { 'content-type': 'application/json', accept: 'application/json' },
+            },
+            (res) => {
+              let text = '';
+              res.on('data', (chunk) => (text += chunk));
+              res.on('end', () =>
+                resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, text }),
+              );
+            },
+          );
+          req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
+          req.end(body);
+        },
+      );
+    const workers = Array.from({ length: 8 }, async (_, i) => {
+      await new Promise((resolve) => setTimeout(resolve, i * 20));
+      const outcomes: Array<Awaited<ReturnType<typeof call>> & { sentAfterSignal: boolean }> = [];
+      for (;;) {
+        const sentAfterSignal = signalled;
+        const outcome = await call();
+        outcomes.push({ ...outcome, sentAfterSignal });
+        if (outcome.error) return outcomes;
+      }
+    });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    signalled = true;
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    const perWorker = await Promise.all(workers);
+    agent.destroy();
+    expect(code).toBe(0);
+    expect(stderr()).toContain('"clean":true');
+    const lastAnswers = perWorker.map((outcomes) => {
+      const answered = outcomes.filter((o) => o.status !== undefined);
+      for (const outcome of answered) {
+        expect(outcome.status).toBe(200);
+        expect(outcome.text).toContain('"completed":true');
+      }
+      expect(answered.filter((o) => o.sentAfterSignal).length).toBeLessThanOrEqual(2);
+      // A connection busy at the signal got Connection: close on its last answer, and the next
+      // call needed a new connection: refused. (One idle at that instant was closed, and a call
+      // sent on it just then was reset: the keep-alive race HTTP/1.1 clients retry.)
+      const last = answered.at(-1)?.connection;
+      expect(outcomes.at(-1)?.error).toBe(last === 'close' ? 'ECONNREFUSED' : 'ECONNRESET');
+      return last;
+    });
+    expect(lastAnswers).toContain('close');
+  }, 20_000);
 
   it('cuts calls still running at the grace deadline and says so in its exit', async () => {
     const { child, url, stderr } = await startHttp({ MCP_SHUTDOWN_GRACE_MS: '300' });

@@ -12,6 +12,9 @@ import {
 } from '../server.ts';
 import { completionResult } from './completion.ts';
 
+/** The SDK's UriTemplate refuses (throws on) a longer URI: no template resource has one. */
+const MAX_TEMPLATE_URI_LENGTH = 1_000_000;
+
 interface BuiltTemplate {
   definition: ResourceTemplateDefinition;
   matcher: UriTemplate;
@@ -70,6 +73,13 @@ export function buildResources(all: ReadonlyArray<ResourceDefinition | ResourceT
   const read: MethodHandler = async (params, ctx) => {
     const uri = String(params.uri);
     const found = statics.get(uri);
+    if (!found && uri.length > MAX_TEMPLATE_URI_LENGTH) {
+      throw protocolError(
+        'ResourceNotFound',
+        `resource not found: ${uri.slice(0, 100)}… (${uri.length} characters; a URI is at most ${MAX_TEMPLATE_URI_LENGTH})`,
+        { uri: uri.slice(0, 100), length: uri.length, maxLength: MAX_TEMPLATE_URI_LENGTH },
+      );
+    }
     try {
       if (found) return contents(uri, found.mimeType, await found.read(ctx));
       for (const { definition, matcher } of templates) {
