@@ -68,6 +68,24 @@ describe('logger', () => {
     expect(line.level).toBe('info');
   });
 
+  it('logs Headers and Map objects as plain fields, secrets redacted', () => {
+    const { logger, lines } = capture();
+    const headers = new Headers({ authorization: 'Bearer abc', accept: 'application/json' });
+    logger.info(
+      {
+        headers,
+        extra: new Map([
+          ['api_key', 'k'],
+          ['region', 'eu'],
+        ]),
+      },
+      'request',
+    );
+    const line = lines[0] as Record<string, any>;
+    expect(line.headers).toEqual({ authorization: '[redacted]', accept: 'application/json' });
+    expect(line.extra).toEqual({ api_key: '[redacted]', region: 'eu' });
+  });
+
   it('redacts credentials inside URLs and messages', () => {
     expect(redactString('GET https://user:pw@host.test/a?api_key=s3cr3t&page=2')).toBe(
       'GET https://[redacted]@host.test/a?api_key=[redacted]&page=2',
