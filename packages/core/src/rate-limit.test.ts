@@ -92,6 +92,19 @@ describe('MemoryRateLimitStore', () => {
     expect(store.take('client-49999', 1, rule, 0)).toMatchObject({ allowed: false });
   });
 
+  it('makes room by forgetting the bucket seen least recently, not the one created first', () => {
+    const store = new MemoryRateLimitStore({ maxKeys: 3 });
+    const rule = { capacity: 2, refillPerSecond: 0.0001 }; // nothing refills during the test
+    for (const key of ['a', 'b', 'c']) store.take(key, 1, rule, 1);
+    store.take('a', 1, rule, 2_000); // a is seen again: now b is the least recently seen
+    store.take('d', 1, rule, 2_001);
+    expect(store.size).toBe(3);
+    // a and c kept their (empty or half-empty) buckets; b was forgotten and starts full
+    expect(store.take('a', 1, rule, 2_002)).toMatchObject({ allowed: false });
+    expect(store.take('c', 1, rule, 2_003)).toEqual({ allowed: true, remaining: 0 });
+    expect(store.take('b', 2, rule, 2_004)).toEqual({ allowed: true, remaining: 0 });
+  });
+
   it('forgets a bucket once it would be full again', () => {
     // (lru-cache takes a start time of 0 as 'no TTL'; real clocks never read 0)
     const time = clock();

@@ -196,7 +196,11 @@ export async function serveHttp(
   ): void | Promise<void> {
     if (!limiter.enabled) return pass(req, res, caller);
     const key = caller ? `key:${caller.clientId}` : `addr:${req.socket.remoteAddress}`;
-    return decide(limiter.check(key), res, () => pass(req, res, caller));
+    const decision = limiter.check(key);
+    // no closure on the hot path: only an async store gets a promise
+    if (decision instanceof Promise)
+      return decision.then((d) => (allowed(d, res) ? pass(req, res, caller) : undefined));
+    return allowed(decision, res) ? pass(req, res, caller) : undefined;
   }
 
   function pass(
