@@ -72,6 +72,12 @@ export const coreOverhead: Benchmark = async (ctx) => {
         by: `${fmt((1 - ratio) * 100, 1)}% fewer`,
       },
     ],
-    figures: { off, on, jwt, ratio, ...Object.fromEntries(ratios.map((r, i) => [`ratio round ${i + 1}`, r])) },
+    figures: {
+      off,
+      on,
+      jwt,
+      ratio,
+      ...Object.fromEntries(ratios.map((r, i) => [`ratio round ${i + 1}`, r])),
+    },
   };
 };
