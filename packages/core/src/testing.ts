@@ -22,6 +22,25 @@ export { Client };
 
 const CLIENT_INFO = { name: 'mcp-stack-test-client', version: '0.0.0' };
 
+/** What `client.callTool` answers. */
+export type ToolResult = Awaited<ReturnType<Client['callTool']>>;
+
+/** The text of a tool result's first content block ('' when it has none). */
+export function textOf(result: ToolResult): string {
+  return (result.content as Array<{ type: string; text?: string }>)[0]?.text ?? '';
+}
+
+/** Calls a tool and answers its structuredContent; throws with the tool's error text when it fails. */
+export async function data<T = unknown>(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<T> {
+  const result = await client.callTool({ name, arguments: args });
+  if (result.isError) throw new Error(`${name} failed: ${textOf(result)}`);
+  return result.structuredContent as T;
+}
+
 export interface Connected {
   client: Client;
   close(): Promise<void>;
