@@ -73,7 +73,7 @@ export function upstreamError(error: unknown, context: CallContext): unknown {
     case 'UPSTREAM_TIMEOUT':
       return new AppError(
         'UPSTREAM_TIMEOUT',
-        `users API at ${apiUrl} did not answer in time ${tried}`,
+        `users API at ${apiUrl} did not answer in time ${tried}${mayHaveApplied(error)}`,
         where,
       );
     case 'UPSTREAM_ERROR':
@@ -81,10 +81,34 @@ export function upstreamError(error: unknown, context: CallContext): unknown {
         // answered, but not with what the contract says (a body that does not match, say)
         return new AppError('UPSTREAM_ERROR', `users API at ${apiUrl}: ${error.message}`, where);
       }
-      return new AppError('UPSTREAM_ERROR', `users API at ${apiUrl} is unavailable ${tried}`, where);
+      return new AppError(
+        'UPSTREAM_ERROR',
+        `users API at ${apiUrl} is unavailable ${tried}${mayHaveApplied(error)}`,
+        where,
+      );
     default:
       return error;
   }
+}
+
+/**
+ * For a change that got no answer at all (a timeout, a connection lost after it was sent): the
+ * API may have made it, so the agent should look before sending it again, or a retried
+ * registration meets its own CONFLICT. Not for reads, answered errors, or a connection refused
+ * (nothing was sent).
+ */
+function mayHaveApplied(error: HttpError): string {
+  if (error.method === 'GET' || error.status !== undefined || neverConnected(error)) return '';
+  return '; the change may have been made before the connection was lost: check with get_user or list_users before sending it again';
+}
+
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function neverConnected(error: Error): boolean {
+  for (let cause: unknown = error.cause; cause instanceof Object; cause = (cause as Error).cause) {
+    if (NOT_SENT.has(String((cause as { code?: unknown }).code))) return true;
+  }
+  return false;
 }
 
 /**

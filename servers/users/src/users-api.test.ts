@@ -183,6 +183,29 @@ describe('users API client: retries', () => {
     const error = await failure(client({ timeoutMs: 50, retries: 1 }).get(1));
     expect(text(error)).toBe(`UPSTREAM_TIMEOUT: users API at ${BASE} did not answer in time (tried 2 times)`);
   });
+
+  it('says a change that got no answer may have been made, so the agent looks before sending it again', async () => {
+    const hang = async ({ request }: { request: Request }) => {
+      await new Promise((resolve) => request.signal.addEventListener('abort', resolve));
+      return HttpResponse.json(alice);
+    };
+    server.use(http.post(`${BASE}/users/register`, hang), http.patch(`${BASE}/users/42`, hang));
+    const register = await failure(
+      client({ timeoutMs: 50 }).register({ username: 'x', email: 'x@example.com', password: 'pw-12345678' }),
+    );
+    expect(text(register)).toBe(
+      `UPSTREAM_TIMEOUT: users API at ${BASE} did not answer in time (tried 1 time); the change may have been made ` +
+        'before the connection was lost: check with get_user or list_users before sending it again',
+    );
+    const update = await failure(client({ timeoutMs: 50 }).update(42, { email: 'new@example.com' }));
+    expect(text(update)).toMatch(/\(tried 1 time\); the change may have been made/);
+    // an answered refusal says nothing of the kind: it was not made
+    server.use(http.post(`${BASE}/users/register`, unavailable));
+    const refused = await failure(
+      client().register({ username: 'x', email: 'x@example.com', password: 'pw-12345678' }),
+    );
+    expect(text(refused)).toBe(`UPSTREAM_ERROR: users API at ${BASE} is unavailable (tried 1 time)`);
+  });
 });
 
 describe('users API client: cache', () => {
