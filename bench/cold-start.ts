@@ -1,12 +1,10 @@
 // stdio cold start: from spawn to the `initialize` result and to the first `tools/list` result,
 // for each server's bin (built, default configuration, a fresh data folder) against the SDK stdio
 // baseline. Runs alternate between them; medians and p99 over the runs after a warm-up.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { type Benchmark, fmt, median, percentile, ROOT } from './lib.ts';
+import { type Benchmark, fmt, median, percentile, ROOT, stdioHandshake } from './lib.ts';
 
 const TARGETS: Record<string, string[]> = {
   'SDK stdio baseline': [join(ROOT, 'bench/baselines/sdk-stdio.mjs')],
@@ -16,37 +14,11 @@ const TARGETS: Record<string, string[]> = {
 };
 
 /** One cold start: ms from spawn to the initialize result, and to the tools/list result. */
-function coldStart(args: string[], dataDir: string): Promise<{ init: number; list: number }> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, args, {
-      cwd: ROOT,
-      env: { ...process.env, MCP_STACK_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
-      stdio: ['pipe', 'pipe', 'ignore'],
-    });
-    let init = 0;
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${args.join(' ')}: no answer in 30 s`));
-    }, 30_000);
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const message = JSON.parse(line) as { id?: number };
-      if (message.id === 1) {
-        init = performance.now() - started;
-        child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
-        child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' })}\n`);
-      } else if (message.id === 2) {
-        const list = performance.now() - started;
-        clearTimeout(timer);
-        child.stdin.end();
-        child.kill('SIGTERM');
-        resolve({ init, list });
-      }
-    });
-    child.stdin.write(
-      `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } })}\n`,
-    );
-  });
+async function coldStart(args: string[], dataDir: string): Promise<{ init: number; list: number }> {
+  const { child, init, list } = await stdioHandshake(args, { MCP_STACK_DATA_DIR: dataDir });
+  child.stdin.end();
+  child.kill('SIGTERM');
+  return { init, list };
 }
 
 export const stdioColdStart: Benchmark = async (ctx) => {

@@ -1,8 +1,9 @@
 // Shared pieces of the benchmarks: spawning servers, load from autocannon, medians, targets.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
@@ -72,6 +73,43 @@ export async function startServer(
     });
   });
   return Object.assign(child, { startupLog: seen });
+}
+
+/**
+ * Spawns a bin over stdio, sends `initialize`, then `tools/list`, and resolves once that is
+ * answered: the process (still running: the caller stops it) and the ms from spawn to each answer.
+ */
+export function stdioHandshake(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ child: ChildProcessWithoutNullStreams; init: number; list: number }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    }) as unknown as ChildProcessWithoutNullStreams;
+    let init = 0;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${args.join(' ')}: no tools/list answer in 30 s`));
+    }, 30_000);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const { id } = JSON.parse(line) as { id?: number };
+      if (id === 1) {
+        init = performance.now() - started;
+        child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
+        child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' })}\n`);
+      } else if (id === 2) {
+        clearTimeout(timer);
+        resolve({ child, init, list: performance.now() - started });
+      }
+    });
+    child.stdin.write(
+      `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } })}\n`,
+    );
+  });
 }
 
 export async function stopServer(child: ChildProcess): Promise<void> {

@@ -3,13 +3,12 @@
 // 10,000 HTTP tool calls (32 connections), read through the inspector (the bin runs with
 // --inspect=127.0.0.1:0). Growth between the rounds is what a leak looks like; the first round
 // after the warm-up absorbs what the JIT and the caches keep for good.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { connectHeapProbe } from '@mcp-stack/core/testing';
-import { type Benchmark, fmt, freePort, load, ROOT, startServer, stopServer } from './lib.ts';
+import { type Benchmark, fmt, freePort, load, ROOT, startServer, stdioHandshake, stopServer } from './lib.ts';
 
 const MiB = 2 ** 20;
 const USERS_API_KEY = 'bench-users-api-key-0123456789abcdef';
@@ -32,31 +31,8 @@ const settle = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** Starts the bin over stdio, waits for its tools/list answer, and reads its RSS. */
 async function stdioRss(subject: Subject): Promise<number> {
-  const child = spawn(process.execPath, [subject.bin], {
-    cwd: ROOT,
-    env: { ...process.env, ...subject.env, LOG_LEVEL: 'silent' },
-    stdio: ['pipe', 'pipe', 'ignore'],
-  });
+  const { child } = await stdioHandshake([subject.bin], { ...subject.env, LOG_LEVEL: 'silent' });
   try {
-    await new Promise<void>((done, fail) => {
-      const timer = setTimeout(
-        () => fail(new Error(`${subject.name} over stdio: no tools/list answer`)),
-        30_000,
-      );
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        const { id } = JSON.parse(line) as { id?: number };
-        if (id === 1) {
-          child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
-          child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' })}\n`);
-        } else if (id === 2) {
-          clearTimeout(timer);
-          done();
-        }
-      });
-      child.stdin.write(
-        `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } })}\n`,
-      );
-    });
     await settle(500);
     return rssOf(child);
   } finally {

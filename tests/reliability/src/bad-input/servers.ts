@@ -11,6 +11,7 @@ import { createCustomerDbServer, createRepository, openDatabase } from '@mcp-sta
 import { createDemoServer, secureRandomInt } from '@mcp-stack/server-demo';
 import { createUsersApiClient, createUsersServer } from '@mcp-stack/server-users';
 import { type RunningUsersApi, startUsersApi } from '@mcp-stack/users-api';
+import { cleanEnv } from '../shared/clean-env.ts';
 
 export const SERVERS = ['demo', 'users', 'customer-db'] as const;
 export type ServerName = (typeof SERVERS)[number];
@@ -81,19 +82,11 @@ export function binCommand(
   tag: string,
 ): { command: string; args: string[]; env: Record<string, string> } {
   const env: Record<string, string> = {
-    MCP_TRANSPORT: '',
-    MCP_HOST: '',
-    MCP_PORT: '',
-    MCP_STATEFUL: '',
-    MCP_API_KEYS: '',
-    MCP_JWT_JWKS_URL: '',
+    ...cleanEnv(),
     MCP_STACK_DATA_DIR: deps.dir,
     // the corpus is hundreds of requests in a row from one client: the limiter is not under test
     MCP_RATE_LIMIT_RPS: '0',
     LOG_LEVEL: 'warn',
-    CUSTOMER_DB_PATH: '',
-    CUSTOMER_DB_READ_ONLY: '',
-    CUSTOMER_DB_NO_SEED: '',
     USERS_API_URL: deps.usersApi.url,
     USERS_API_KEY,
     JOKE_API_URL: deps.jokeUrl,

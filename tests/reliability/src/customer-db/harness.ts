@@ -11,6 +11,7 @@ import { DEMO_CUSTOMERS, DEMO_ORDERS } from '@mcp-stack/server-customer-db';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type BetterSqlite3 from 'better-sqlite3';
+import { cleanEnv } from '../shared/clean-env.ts';
 
 const PACKAGE_DIR = dirname(
   createRequire(import.meta.url).resolve('@mcp-stack/server-customer-db/package.json'),
@@ -18,20 +19,8 @@ const PACKAGE_DIR = dirname(
 /** `node` arguments that run the customer-db bin from its sources. */
 export const BIN_ARGS = ['--conditions=@mcp-stack/source', join(PACKAGE_DIR, 'src', 'bin.ts')];
 
-/** Blanks the variables that would point a spawned server at a real database, or change its transport. */
-export const CLEAN_ENV: Record<string, string> = {
-  CUSTOMER_DB_PATH: '',
-  CUSTOMER_DB_READ_ONLY: '',
-  CUSTOMER_DB_NO_SEED: '',
-  MCP_STACK_DATA_DIR: '',
-  MCP_TRANSPORT: '',
-  MCP_HOST: '',
-  MCP_PORT: '',
-  MCP_STATEFUL: '',
-  MCP_API_KEYS: '',
-  MCP_JWT_JWKS_URL: '',
-  LOG_LEVEL: 'warn',
-};
+/** The environment of a spawned customer-db: nothing of the developer's setup, warnings only. */
+export const CLEAN_ENV: Record<string, string> = { ...cleanEnv(), LOG_LEVEL: 'warn' };
 
 export type CustomerStatus = 'active' | 'inactive' | 'blocked';
 export type OrderStatus = 'processing' | 'shipped' | 'delivered' | 'cancelled';

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type SpawnedHttp, spawnHttp } from '@mcp-stack/core/testing';
 import { type RunningUsersApi, startUsersApi } from '@mcp-stack/users-api';
+import { cleanEnv } from '../shared/clean-env.ts';
 
 export type ServerName = 'users' | 'customer-db' | 'demo';
 export const SERVER_NAMES: ReadonlyArray<ServerName> = ['users', 'customer-db', 'demo'];
@@ -21,18 +22,6 @@ const BINS: Record<ServerName, string> = {
 };
 
 export const USERS_API_KEY = 'reliability-users-api-key-0123456789';
-
-/**
- * Variables of the developer's shell that would change what a spawned bin does (transport, port,
- * auth, limits, data paths): blanked, since an empty value counts as unset.
- */
-function cleanEnv(): Record<string, string> {
-  const blank: Record<string, string> = {};
-  for (const name of Object.keys(process.env)) {
-    if (/^(MCP_|USERS_API_|CUSTOMER_DB_|JOKE_API_)/.test(name)) blank[name] = '';
-  }
-  return { ...blank, MCP_STACK_DATA_DIR: '', ENVIRONMENT: '' };
-}
 
 /** A function to run after the test, whatever happens; run them with `runCleanups`. */
 export type Cleanup = () => unknown | Promise<unknown>;
