@@ -103,6 +103,27 @@ export const CORE_OPTIONS: ReadonlyArray<OptionSpec> = [
     schema: envInt(1, 10_000_000),
   },
   {
+    env: 'MCP_REDIS_URL',
+    description:
+      'Redis shared by every replica: rate limits are counted there (redis://[user:password@]host:port[/db])',
+    defaultText: 'none: in memory, per process',
+    secret: true,
+    schema: envRedisUrl(),
+  },
+  {
+    env: 'MCP_REDIS_TIMEOUT_MS',
+    description: 'longest wait for one Redis command; past it, the request goes on under the policy below',
+    defaultText: '250',
+    schema: envInt(10, 10_000),
+  },
+  {
+    env: 'MCP_RATE_LIMIT_WHEN_REDIS_DOWN',
+    description:
+      'allow (fail open: limits not enforced) or refuse (fail closed: 429) while Redis cannot answer',
+    defaultText: 'allow',
+    schema: z.enum(['allow', 'refuse']),
+  },
+  {
     env: 'MCP_MAX_BODY_BYTES',
     description: 'largest request body',
     defaultText: '4194304',
@@ -134,6 +155,13 @@ export const CORE_OPTIONS: ReadonlyArray<OptionSpec> = [
   },
 ];
 
+/** A redis:// or rediss:// URL. */
+function envRedisUrl() {
+  return z.string().refine((value) => /^rediss?:\/\/[^\s/]/.test(value) && URL.canParse(value), {
+    error: 'expected a redis:// or rediss:// URL, such as redis://127.0.0.1:6379',
+  });
+}
+
 /** The parsed contract configuration, keyed by variable name. */
 export function coreConfigSchema(defaultPort: number) {
   return z.object({
@@ -151,6 +179,11 @@ export function coreConfigSchema(defaultPort: number) {
     MCP_ALLOWED_ORIGINS: envList().default([]),
     MCP_RATE_LIMIT_RPS: envNumber(0, 1_000_000).default(50),
     MCP_RATE_LIMIT_BURST: envInt(1, 10_000_000).default(100),
+    MCP_REDIS_URL: envRedisUrl().optional(),
+    MCP_REDIS_TIMEOUT_MS: envInt(10, 10_000).default(250),
+    MCP_RATE_LIMIT_WHEN_REDIS_DOWN: z
+      .enum(['allow', 'refuse'], { error: 'expected allow or refuse' })
+      .default('allow'),
     MCP_MAX_BODY_BYTES: envInt(1, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
     MCP_SESSION_IDLE_MS: envInt(1_000, 86_400_000).default(600_000),
     MCP_MAX_SESSIONS: envInt(1, 1_000_000).default(1_000),

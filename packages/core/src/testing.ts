@@ -2,6 +2,7 @@ import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -292,4 +293,43 @@ export function captureLogs(): {
         .filter(Boolean)
         .map((line) => JSON.parse(line) as Record<string, unknown>),
   };
+}
+
+/** The services some tests need, as this project's machines run them (override with the variable). */
+export const TEST_SERVICES = {
+  redis: { variable: 'TEST_REDIS_URL', url: 'redis://127.0.0.1:6379', defaultPort: 6379 },
+  postgres: {
+    variable: 'TEST_POSTGRES_URL',
+    url: 'postgres://postgres@127.0.0.1:5432/test',
+    defaultPort: 5432,
+  },
+} as const;
+
+/**
+ * The URL of a service a test needs (Redis, PostgreSQL), read from the environment with the
+ * machine's default, once it accepts a TCP connection. When it does not: under CI (`CI` set) this
+ * throws, so CI never passes by skipping; elsewhere it says why on stderr and answers
+ * `undefined`, for `describe.skipIf(!url)`.
+ */
+export async function serviceUrl(name: keyof typeof TEST_SERVICES): Promise<string | undefined> {
+  const service = TEST_SERVICES[name];
+  const url = process.env[service.variable] || service.url;
+  const { hostname, port } = new URL(url);
+  const reachable = await new Promise<boolean>((resolve) => {
+    const socket = connect({
+      host: hostname.replace(/^\[|\]$/g, ''),
+      port: Number(port || service.defaultPort),
+    });
+    socket.setTimeout(2_000, () => socket.destroy(new Error('timed out')));
+    socket.once('connect', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+  if (reachable) return url;
+  const why = `${name} is not reachable at ${hostname}:${port} (${service.variable}, default ${service.url})`;
+  if (process.env.CI) throw new Error(`${why}: CI runs every test that needs it; start it and run again`);
+  process.stderr.write(`skipping the tests that need ${name}: ${why}\n`);
+  return undefined;
 }

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { AuthError, type Authenticator, protectedResourceMetadata, wwwAuthenticate } from '../auth.ts';
 import { buildTables } from '../dispatch.ts';
 import { type RateDecision, RateLimiter } from '../rate-limit.ts';
+import { type RedisDownPolicy, RedisRateLimitStore } from '../rate-limit-redis.ts';
+import type { RedisLink } from '../redis.ts';
 import type { Semaphore } from '../semaphore.ts';
 import type { CallerIdentity, ServerDefinition } from '../server.ts';
 import { checkRequest, type GuardOptions, guardOptions, isLoopbackHost } from './guards.ts';
@@ -27,6 +29,13 @@ export interface ServeHttpOptions extends Omit<McpHttpHandlerOptions, 'signal' |
   allowedOrigins?: ReadonlyArray<string> | undefined;
   /** Per client (key id, else address); `rps: 0` turns it off. Default 50/s, burst 100. */
   rateLimit?: { rps: number; burst?: number } | RateLimiter;
+  /**
+   * Redis shared by the replicas (MCP_REDIS_URL): the rate limiter's buckets live there, so a
+   * client's limit holds across replicas. Reported on /readyz and /metrics; closed on stop.
+   */
+  redis?: RedisLink | undefined;
+  /** While Redis cannot answer: `allow` (default: fail open) or `refuse` (fail closed, and not ready). */
+  rateLimitWhenRedisDown?: RedisDownPolicy;
   /** Sessions on the SDK transport (`--stateful`) instead of the stateless fast path. */
   stateful?: false | { idleMs?: number; maxSessions?: number };
   /** `/metrics` in Prometheus text; default on. */
@@ -80,6 +89,7 @@ export async function serveHttp(
       : createMetrics({
           sessions: () => sessions?.size ?? 0,
           ...(options.semaphores && { semaphores: options.semaphores }),
+          ...(options.redis && { redis: options.redis }),
         });
   const tables = buildTables(definition, metrics ? { observer: metrics } : {});
   const shutdown = new AbortController();
@@ -97,10 +107,22 @@ export async function serveHttp(
       ...(options.maxBodyBytes !== undefined && { maxBodyBytes: options.maxBodyBytes }),
     });
   }
+  const { redis } = options;
+  const whenRedisDown = options.rateLimitWhenRedisDown ?? 'allow';
   const limiter =
     options.rateLimit instanceof RateLimiter
       ? options.rateLimit
-      : new RateLimiter({ rps: options.rateLimit?.rps ?? 50, burst: options.rateLimit?.burst ?? 100 });
+      : new RateLimiter({
+          rps: options.rateLimit?.rps ?? 50,
+          burst: options.rateLimit?.burst ?? 100,
+          // one bucket per client for every replica of this server
+          ...(redis && {
+            store: new RedisRateLimitStore(redis, {
+              prefix: `mcp-stack:rl:${definition.name}:`,
+              whenDown: whenRedisDown,
+            }),
+          }),
+        });
   const readiness = Object.entries(definition.readiness ?? {});
   const scopes = [...new Set((definition.tools ?? []).flatMap((tool) => tool.scopes ?? []))].sort();
   // the POSTs in flight: what shutdown waits for
@@ -250,11 +272,23 @@ export async function serveHttp(
         }
       }),
     );
-    const failed = results.some(([, outcome]) => outcome !== 'ok');
-    json(res, failed ? 503 : 200, {
-      status: failed ? 'not ready' : 'ready',
-      checks: Object.fromEntries(results),
-    });
+    let failed = results.some(([, outcome]) => outcome !== 'ok');
+    const checks: Record<string, string> = Object.fromEntries(results);
+    if (redis) {
+      // asks Redis now (within its command timeout) rather than trusting the last request
+      const up = await redis
+        .run((client) => client.ping())
+        .then(
+          () => true,
+          () => false,
+        );
+      if (up) checks.redis = 'ok';
+      else if (whenRedisDown === 'refuse') {
+        checks.redis = 'unavailable: requests are refused until it is back';
+        failed = true;
+      } else checks.redis = 'unavailable: serving, rate limits not enforced until it is back';
+    }
+    json(res, failed ? 503 : 200, { status: failed ? 'not ready' : 'ready', checks });
   }
 
   async function sendMetrics(res: ServerResponse): Promise<void> {
@@ -324,6 +358,7 @@ export async function serveHttp(
     } catch (error) {
       logger.error({ err: error }, 'error while releasing the server');
     }
+    await redis?.close();
     logger.info({ clean }, clean ? 'stopped' : 'stopped: requests were cut at the grace deadline');
     resolveClosed(clean);
     return clean;
