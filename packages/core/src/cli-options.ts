@@ -124,6 +124,13 @@ export const CORE_OPTIONS: ReadonlyArray<OptionSpec> = [
     schema: z.enum(['allow', 'refuse']),
   },
   {
+    env: 'MCP_METRICS_PORT',
+    description:
+      'serve /metrics, /healthz and /readyz on this port of their own (not beside MCP); 0 picks a free one',
+    defaultText: 'none: beside MCP',
+    schema: envPort(),
+  },
+  {
     env: 'MCP_MAX_BODY_BYTES',
     description: 'largest request body',
     defaultText: '4194304',
@@ -184,6 +191,7 @@ export function coreConfigSchema(defaultPort: number) {
     MCP_RATE_LIMIT_WHEN_REDIS_DOWN: z
       .enum(['allow', 'refuse'], { error: 'expected allow or refuse' })
       .default('allow'),
+    MCP_METRICS_PORT: envPort().optional(),
     MCP_MAX_BODY_BYTES: envInt(1, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
     MCP_SESSION_IDLE_MS: envInt(1_000, 86_400_000).default(600_000),
     MCP_MAX_SESSIONS: envInt(1, 1_000_000).default(1_000),

@@ -225,6 +225,7 @@ export async function httpOptions(config: CoreConfig, logger: Logger, name = 'mc
       maxSessions: config.MCP_MAX_SESSIONS,
     },
     maxBodyBytes: config.MCP_MAX_BODY_BYTES,
+    metricsPort: config.MCP_METRICS_PORT,
     shutdownGraceMs: config.MCP_SHUTDOWN_GRACE_MS,
   };
 }
