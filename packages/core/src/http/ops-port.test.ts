@@ -94,4 +94,23 @@ describe('MCP_METRICS_PORT: probes and metrics on a port of their own', () => {
     expect((await call).isError).toBeFalsy();
     expect(await closing).toBe(true);
   });
+  it('with a shutdown delay, keeps serving (and /readyz 503) for that long before the listener closes', async () => {
+    const served = await serveForTest(defineServer({ name: 'delayed', version: '1.0.0', tools: [] }), {
+      metricsPort: 0,
+      // long enough for two local requests on a busy machine; the test then waits it out
+      shutdownDelayMs: 4_000,
+    });
+    const closing = served.close();
+    const ready = await fetch(`${served.ops}/readyz`);
+    expect(ready.status).toBe(503);
+    // a balancer that has not noticed yet still gets answers on new connections
+    const late = await fetch(served.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+    });
+    expect(late.status).toBe(200);
+    expect(late.headers.get('connection')).toBe('close');
+    stops.push(() => closing);
+  });
 });

@@ -34,6 +34,8 @@ export interface ServeHttpOptions extends Omit<McpHttpHandlerOptions, 'signal' |
    * client's limit holds across replicas. Reported on /readyz and /metrics; closed on stop.
    */
   redis?: RedisLink | undefined;
+  /** Prefix of the keys written in Redis (MCP_REDIS_PREFIX, default `mcp-stack:`). */
+  redisPrefix?: string;
   /** While Redis cannot answer: `allow` (default: fail open) or `refuse` (fail closed, and not ready). */
   rateLimitWhenRedisDown?: RedisDownPolicy;
   /** Sessions on the SDK transport (`--stateful`) instead of the stateless fast path. */
@@ -50,6 +52,14 @@ export interface ServeHttpOptions extends Omit<McpHttpHandlerOptions, 'signal' |
   semaphores?: Record<string, Semaphore>;
   /** How long in-flight requests may take to finish on shutdown (default 10 s). */
   shutdownGraceMs?: number;
+  /**
+   * Behind a load balancer: how long to keep serving after shutdown begins, answering /readyz
+   * with 503, before the listener closes (MCP_SHUTDOWN_DELAY_MS, default 0). A connection the
+   * balancer opens just as the listener closes is cut before its request is read, and the
+   * balancer cannot tell whether it was served; a delay of a few health-check intervals lets it
+   * take the replica out of rotation first.
+   */
+  shutdownDelayMs?: number;
   /** Each readiness check's time limit (default 5 s). */
   readinessTimeoutMs?: number;
   /** Stop on SIGTERM and SIGINT (default true). */
@@ -126,7 +136,7 @@ export async function serveHttp(
           // one bucket per client for every replica of this server
           ...(redis && {
             store: new RedisRateLimitStore(redis, {
-              prefix: `mcp-stack:rl:${definition.name}:`,
+              prefix: `${options.redisPrefix ?? 'mcp-stack:'}rl:${definition.name}:`,
               whenDown: whenRedisDown,
             }),
           }),
@@ -372,6 +382,12 @@ export async function serveHttp(
       'stopping: no new connections, finishing requests in flight',
     );
     stopping = true;
+    const delayMs = options.shutdownDelayMs ?? 0;
+    if (delayMs > 0) {
+      // still serving (each answer its connection's last), while /readyz says 503
+      logger.info({ delayMs }, 'stopping: out of rotation first (/readyz 503), then closing the listener');
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
     // the answers in flight are their connections' last: clients come back on a new connection,
     // which is refused, instead of sending more calls to a server that is going away
     for (const res of inflight) {
