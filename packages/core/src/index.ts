@@ -123,6 +123,12 @@ export {
   type RateLimiterOptions,
   type RateLimitStore,
 } from './rate-limit.ts';
+export {
+  type RedisDownPolicy,
+  RedisRateLimitStore,
+  type RedisRateLimitStoreOptions,
+} from './rate-limit-redis.ts';
+export { connectRedis, type RedisLink, type RedisLinkOptions, redisTarget } from './redis.ts';
 export { callerFrom, createSdkServer, type SdkServerOptions } from './sdk-server.ts';
 export {
   type AcquireOptions,

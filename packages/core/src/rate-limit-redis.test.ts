@@ -74,6 +74,42 @@ describe.skipIf(!REDIS)('the rate limiter with its buckets in Redis', () => {
     expect(decisions.filter((d) => d.allowed)).toHaveLength(30);
   });
 
+  it('leases tokens in small batches: a busy client costs a script every few requests, and never more than its limit', async () => {
+    const redis = await link(url);
+    let scripts = 0;
+    const counting = {
+      ...redis,
+      run: <T>(command: Parameters<typeof redis.run<T>>[0]) => (scripts++, redis.run(command)),
+    };
+    const prefix = `test:${randomUUID()}:`;
+    const one = new RateLimiter({
+      rps: 0.001,
+      burst: 1_000,
+      store: new RedisRateLimitStore(counting, { prefix }),
+    });
+    expect(await drain(one, 'busy', 100)).toBe(100);
+    expect(scripts).toBe(10); // 10 tokens per script: a twentieth of the bucket, 10 at most
+
+    // three replicas, 600 concurrent calls against a bucket of 200: never more than 200, and
+    // within 10% of it (leased tokens are spent where they were taken)
+    const replicas = await Promise.all(
+      [1, 2, 3].map(
+        async () =>
+          new RateLimiter({
+            rps: 0.001,
+            burst: 200,
+            store: new RedisRateLimitStore(await link(url), { prefix }),
+          }),
+      ),
+    );
+    const decisions = await Promise.all(
+      Array.from({ length: 600 }, (_, i) => (replicas[i % 3] as RateLimiter).check('crowd')),
+    );
+    const allowed = decisions.filter((d) => d.allowed).length;
+    expect(allowed).toBeLessThanOrEqual(200);
+    expect(allowed).toBeGreaterThanOrEqual(180);
+  });
+
   it('refills at the configured rate', async () => {
     const store = new RedisRateLimitStore(await link(url), { prefix: `test:${randomUUID()}:` });
     const limiter = new RateLimiter({ rps: 20, burst: 2, store });
