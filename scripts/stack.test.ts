@@ -6,17 +6,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectHttp } from '@mcp-stack/core/testing';
 import { describe, expect, it } from 'vitest';
-import { freePort, freePorts, isAlive, ROOT, STACK, untilOutput } from './test-support.ts';
+import { freePorts, isAlive, ROOT, STACK, untilOutput } from './test-support.ts';
 
 // Runs the built bins (dist/): the test command builds before it tests.
 describe('the native stack (pnpm start)', () => {
   it('starts every service healthy, serves a tool on each MCP server, and stops them all on Ctrl-C', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'mcp-stack-start-'));
-    const ports = {
-      USERS_API_PORT: await freePort(),
-      USERS_MCP_PORT: await freePort(),
-      CUSTOMER_DB_MCP_PORT: await freePort(),
-      DEMO_MCP_PORT: await freePort(),
+    const ports = Object.fromEntries(Object.entries(await freePorts()).map(([k, v]) => [k, Number(v)])) as {
+      USERS_API_PORT: number;
+      USERS_MCP_PORT: number;
+      CUSTOMER_DB_MCP_PORT: number;
+      DEMO_MCP_PORT: number;
     };
     const child = spawn(process.execPath, [STACK, '--no-build'], {
       env: {
@@ -96,13 +96,7 @@ describe('the native stack (pnpm start)', () => {
     const taken = (holder.address() as { port: number }).port;
     try {
       const child = spawn(process.execPath, [STACK], {
-        env: {
-          ...process.env,
-          DEMO_MCP_PORT: String(taken),
-          USERS_API_PORT: String(await freePort()),
-          USERS_MCP_PORT: String(await freePort()),
-          CUSTOMER_DB_MCP_PORT: String(await freePort()),
-        },
+        env: { ...process.env, ...(await freePorts()), DEMO_MCP_PORT: String(taken) },
       });
       let out = '';
       child.stdout.on('data', (chunk) => (out += chunk));
@@ -149,7 +143,7 @@ describe('the native stack (pnpm start)', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'mcp-stack-start-'));
     // a folder where customer-db's SQLite file should be: it cannot open its database
     await mkdir(join(dataDir, 'customer-db.sqlite'));
-    const child = spawn(process.execPath, [STACK, '--no-build'], {
+    const child = spawn(process.execPath, [STACK, '--no-build', '--only', 'customer-db'], {
       env: { ...process.env, ...(await freePorts()), MCP_STACK_DATA_DIR: dataDir },
     });
     let out = '';

@@ -15,12 +15,22 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Four distinct free ports, held open together while they are picked (one at a time could repeat). */
 export async function freePorts(): Promise<Record<string, string>> {
+  const held = await Promise.all(
+    [0, 1, 2, 3].map(async () => {
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return server;
+    }),
+  );
+  const [a, b, c, d] = held.map((server) => String((server.address() as { port: number }).port));
+  await Promise.all(held.map((server) => new Promise((resolve) => server.close(resolve))));
   return {
-    USERS_API_PORT: String(await freePort()),
-    USERS_MCP_PORT: String(await freePort()),
-    CUSTOMER_DB_MCP_PORT: String(await freePort()),
-    DEMO_MCP_PORT: String(await freePort()),
+    USERS_API_PORT: a as string,
+    USERS_MCP_PORT: b as string,
+    CUSTOMER_DB_MCP_PORT: c as string,
+    DEMO_MCP_PORT: d as string,
   };
 }
 

@@ -79,7 +79,10 @@ describe.skipIf(!REDIS)('the rate limiter with its buckets in Redis', () => {
     let scripts = 0;
     const counting = {
       ...redis,
-      run: <T>(command: Parameters<typeof redis.run<T>>[0]) => (scripts++, redis.run(command)),
+      run: <T>(command: Parameters<typeof redis.run<T>>[0]) => {
+        scripts++;
+        return redis.run(command);
+      },
     };
     const prefix = `test:${randomUUID()}:`;
     const one = new RateLimiter({
