@@ -7,12 +7,20 @@ import { fileURLToPath } from 'node:url';
 export const STACK = fileURLToPath(new URL('./stack.ts', import.meta.url));
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+const handedOut = new Set<number>();
+
+/** A port free now, never one this process was given before (the kernel may offer a closed one again). */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  for (;;) {
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const { port } = server.address() as { port: number };
+    await new Promise((done) => server.close(done));
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 /** Four distinct free ports, held open together while they are picked (one at a time could repeat). */
