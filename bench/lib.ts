@@ -1,11 +1,13 @@
 // Shared pieces of the benchmarks: spawning servers, load from autocannon, medians, targets.
 import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@mcp-stack/core/testing';
 import autocannon from 'autocannon';
+
+export { freePort };
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -33,22 +35,6 @@ export interface BenchContext {
 }
 
 export type Benchmark = (ctx: BenchContext) => Promise<BenchResult>;
-
-const handedOut = new Set<number>();
-
-/** A port free now, never one this process was given before (the kernel may offer a closed one again). */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const server = createServer();
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-    const { port } = server.address() as { port: number };
-    await new Promise((done) => server.close(done));
-    if (!handedOut.has(port)) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-}
 
 /** Spawns a server and waits until `ready` appears on its stderr (or a line of `"msg":"listening"`). */
 export async function startServer(

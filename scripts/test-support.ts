@@ -3,25 +3,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort, isAlive } from '@mcp-stack/core/testing';
+
+export { freePort, isAlive };
 
 export const STACK = fileURLToPath(new URL('./stack.ts', import.meta.url));
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-const handedOut = new Set<number>();
-
-/** A port free now, never one this process was given before (the kernel may offer a closed one again). */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const server = createServer();
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-    const { port } = server.address() as { port: number };
-    await new Promise((done) => server.close(done));
-    if (!handedOut.has(port)) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-}
 
 /** Four distinct free ports, held open together while they are picked (one at a time could repeat). */
 export async function freePorts(): Promise<Record<string, string>> {
@@ -94,13 +81,4 @@ export async function startStack(args: string[], env: Record<string, string>): P
     throw error;
   }
   return { child, output: () => out, stop };
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -2,7 +2,7 @@ import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -334,4 +334,33 @@ export async function serviceUrl(name: keyof typeof TEST_SERVICES): Promise<stri
   if (process.env.CI) throw new Error(`${why}: CI runs every test that needs it; start it and run again`);
   process.stderr.write(`skipping the tests that need ${name}: ${why}\n`);
   return undefined;
+}
+
+const handedOut = new Set<number>();
+
+/**
+ * A port free on 127.0.0.1 now, never one this process was given before (the kernel may offer a
+ * just-closed port again). For a process that must be told its port; a server of our own takes 0.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+/** Whether a process with this pid is alive (signal 0). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
