@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { findKubectl, type K8sObject, parseObjects, render } from './render.ts';
+import { DEPLOYMENT_DOC as DOC, exampleSecrets } from './docs.ts';
+import { findKubectl, type K8sObject, render } from './render.ts';
 import { schemaErrors } from './schema.ts';
 
 // docs/deployment.md is what an operator follows: it must create every Secret the manifests use
 // (a command may go on over lines ending in a backslash)
-const DOC = readFileSync(new URL('../../docs/deployment.md', import.meta.url), 'utf8');
 const kubectl = await findKubectl();
 
 /** `name/key` of every Secret key the production pods read, and the Ingress's TLS Secrets. */
@@ -22,12 +21,6 @@ function referencedSecrets(objects: K8sObject[]) {
     for (const entry of object.kind === 'Ingress' ? (object.spec.tls ?? []) : []) tls.add(entry.secretName);
   }
   return { keys, tls };
-}
-
-/** The YAML code blocks of the doc that hold Secrets. */
-function exampleSecrets(): K8sObject[] {
-  const blocks = [...DOC.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
-  return blocks.filter((b) => /kind: Secret/.test(b)).flatMap((b) => parseObjects(b));
 }
 
 describe.skipIf(!kubectl)('docs/deployment.md', () => {

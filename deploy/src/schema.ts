@@ -18,7 +18,7 @@ export async function modelOf(apiVersion: string, kind: string): Promise<ModelCl
   if (!API_VERSION.test(apiVersion)) return undefined;
   let group: Record<string, unknown>;
   try {
-    group = (await import(`kubernetes-models/${apiVersion}`)) as Record<string, unknown>;
+    group = (await import(/* @vite-ignore */ `kubernetes-models/${apiVersion}`)) as Record<string, unknown>;
   } catch {
     return undefined;
   }
