@@ -1,67 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { connectHttp } from '@mcp-stack/core/testing';
 import { describe, expect, it } from 'vitest';
+import { freePort, freePorts, isAlive, ROOT, STACK, untilOutput } from './test-support.ts';
 
 // Runs the built bins (dist/): the test command builds before it tests.
-const STACK = fileURLToPath(new URL('./stack.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Resolves once `text` is in the output; rejects with the output if the child exits first. */
-function untilOutput(child: ChildProcess, output: () => string, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (!output().includes(text)) return;
-      cleanup();
-      resolve();
-    };
-    const exited = (code: number | null) => {
-      cleanup();
-      reject(new Error(`exited (${code}) before printing ${JSON.stringify(text)}:\n${output()}`));
-    };
-    const cleanup = () => {
-      child.stdout?.off('data', check);
-      child.stderr?.off('data', check);
-      child.off('exit', exited);
-    };
-    child.stdout?.on('data', check);
-    child.stderr?.on('data', check);
-    child.once('exit', exited);
-    check();
-  });
-}
-
-async function freePorts(): Promise<Record<string, string>> {
-  return {
-    USERS_API_PORT: String(await freePort()),
-    USERS_MCP_PORT: String(await freePort()),
-    CUSTOMER_DB_MCP_PORT: String(await freePort()),
-    DEMO_MCP_PORT: String(await freePort()),
-  };
-}
-
 describe('the native stack (pnpm start)', () => {
   it('starts every service healthy, serves a tool on each MCP server, and stops them all on Ctrl-C', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'mcp-stack-start-'));
@@ -194,7 +141,9 @@ describe('the native stack (pnpm start)', () => {
       if (child.exitCode === null) process.kill(-(child.pid as number), 'SIGKILL');
       await rm(dataDir, { recursive: true, force: true });
     }
-  });
+    // pnpm start builds what changed first: up to a couple of minutes on a busy machine when the
+    // sources changed since the last build (pnpm test builds before it tests, so usually seconds)
+  }, 240_000);
 
   it('names a service that fails to start, stops the rest, and exits non-zero', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'mcp-stack-start-'));

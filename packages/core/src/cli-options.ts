@@ -111,6 +111,12 @@ export const CORE_OPTIONS: ReadonlyArray<OptionSpec> = [
     schema: envRedisUrl(),
   },
   {
+    env: 'MCP_REDIS_PREFIX',
+    description: 'prefix of every key this server writes in Redis: deployments sharing one Redis keep apart',
+    defaultText: 'mcp-stack:',
+    schema: z.string().max(100),
+  },
+  {
     env: 'MCP_REDIS_TIMEOUT_MS',
     description: 'longest wait for one Redis command; past it, the request goes on under the policy below',
     defaultText: '250',
@@ -122,6 +128,13 @@ export const CORE_OPTIONS: ReadonlyArray<OptionSpec> = [
       'allow (fail open: limits not enforced) or refuse (fail closed: 429) while Redis cannot answer',
     defaultText: 'allow',
     schema: z.enum(['allow', 'refuse']),
+  },
+  {
+    env: 'MCP_METRICS_PORT',
+    description:
+      'serve /metrics, /healthz and /readyz on this port of their own (not beside MCP); 0 picks a free one',
+    defaultText: 'none: beside MCP',
+    schema: envPort(),
   },
   {
     env: 'MCP_MAX_BODY_BYTES',
@@ -146,6 +159,13 @@ export const CORE_OPTIONS: ReadonlyArray<OptionSpec> = [
     description: 'time in-flight requests get on shutdown',
     defaultText: '10000',
     schema: envInt(0, 3_600_000),
+  },
+  {
+    env: 'MCP_SHUTDOWN_DELAY_MS',
+    description:
+      'behind a load balancer: time serving with /readyz 503 before the listener closes on shutdown',
+    defaultText: '0',
+    schema: envInt(0, 600_000),
   },
   {
     env: 'LOG_LEVEL',
@@ -180,14 +200,17 @@ export function coreConfigSchema(defaultPort: number) {
     MCP_RATE_LIMIT_RPS: envNumber(0, 1_000_000).default(50),
     MCP_RATE_LIMIT_BURST: envInt(1, 10_000_000).default(100),
     MCP_REDIS_URL: envRedisUrl().optional(),
+    MCP_REDIS_PREFIX: z.string().max(100).default('mcp-stack:'),
     MCP_REDIS_TIMEOUT_MS: envInt(10, 10_000).default(250),
     MCP_RATE_LIMIT_WHEN_REDIS_DOWN: z
       .enum(['allow', 'refuse'], { error: 'expected allow or refuse' })
       .default('allow'),
+    MCP_METRICS_PORT: envPort().optional(),
     MCP_MAX_BODY_BYTES: envInt(1, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
     MCP_SESSION_IDLE_MS: envInt(1_000, 86_400_000).default(600_000),
     MCP_MAX_SESSIONS: envInt(1, 1_000_000).default(1_000),
     MCP_SHUTDOWN_GRACE_MS: envInt(0, 3_600_000).default(10_000),
+    MCP_SHUTDOWN_DELAY_MS: envInt(0, 600_000).default(0),
     LOG_LEVEL: envLogLevel().default('info'),
   });
 }

@@ -211,7 +211,11 @@ export async function httpOptions(config: CoreConfig, logger: Logger, name = 'mc
         })
       : undefined;
   return {
-    ...(redis && { redis, rateLimitWhenRedisDown: config.MCP_RATE_LIMIT_WHEN_REDIS_DOWN }),
+    ...(redis && {
+      redis,
+      redisPrefix: config.MCP_REDIS_PREFIX,
+      rateLimitWhenRedisDown: config.MCP_RATE_LIMIT_WHEN_REDIS_DOWN,
+    }),
     host: config.MCP_HOST,
     port: config.MCP_PORT,
     auth: await authenticatorFrom(config),
@@ -225,7 +229,9 @@ export async function httpOptions(config: CoreConfig, logger: Logger, name = 'mc
       maxSessions: config.MCP_MAX_SESSIONS,
     },
     maxBodyBytes: config.MCP_MAX_BODY_BYTES,
+    metricsPort: config.MCP_METRICS_PORT,
     shutdownGraceMs: config.MCP_SHUTDOWN_GRACE_MS,
+    shutdownDelayMs: config.MCP_SHUTDOWN_DELAY_MS,
   };
 }
 

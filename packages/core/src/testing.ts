@@ -89,8 +89,10 @@ export async function connectInMemory(
 export interface ServedForTest {
   /** The MCP endpoint. */
   url: string;
-  /** `http://127.0.0.1:PORT`, for /healthz and friends. */
+  /** `http://127.0.0.1:PORT`, the MCP listener's origin. */
   origin: string;
+  /** Where /healthz, /readyz and /metrics are: `origin`, unless `metricsPort` gave them a port. */
+  ops: string;
   close(): Promise<boolean>;
 }
 
@@ -107,7 +109,7 @@ export async function serveForTest(
     shutdownGraceMs: 1_000,
     ...options,
   });
-  return { url: running.url, origin: new URL(running.url).origin, close: running.close };
+  return { url: running.url, origin: new URL(running.url).origin, ops: running.opsUrl, close: running.close };
 }
 
 /** An SDK client connected over Streamable HTTP to `url`. */
