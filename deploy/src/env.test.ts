@@ -66,9 +66,17 @@ describe.skipIf(!kubectl).each(['base', 'production'])('%s: each bin accepts its
       });
       expect(parsed.config.MCP_REDIS_URL !== undefined).toBe(withOptional);
       expect(parseApiKeys(parsed.config.MCP_API_KEYS).length).toBeGreaterThan(0);
-      expect(parsed.config.MCP_SHUTDOWN_GRACE_MS).toBeLessThan(
+      const { MCP_SHUTDOWN_DELAY_MS, MCP_SHUTDOWN_GRACE_MS, MCP_METRICS_PORT } = parsed.config;
+      expect(MCP_SHUTDOWN_DELAY_MS).toBeGreaterThan(0);
+      expect(MCP_SHUTDOWN_DELAY_MS + MCP_SHUTDOWN_GRACE_MS).toBeLessThan(
         d.spec.template.spec.terminationGracePeriodSeconds * 1000,
       );
+      // the probes ask the ops listener, where /healthz and /readyz are served
+      const ops = container.ports.find((p: Any) => p.name === 'ops');
+      expect(MCP_METRICS_PORT).toBe(ops.containerPort);
+      for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
+        expect(container[probe].httpGet.port).toBe('ops');
+      }
       if (name === 'customer-db') {
         const { dbPath } = parsed.options as { dbPath: string };
         expect(dbPath.startsWith(`${volumePath(d)}/`), `${dbPath} is on the volume`).toBe(true);

@@ -95,6 +95,10 @@ describe.skipIf(!kubectl)('the rendered manifests', () => {
       rule.from.map((peer: Any) => peer.namespaceSelector.matchLabels['kubernetes.io/metadata.name']),
     );
     expect(sources).toEqual(['ingress-nginx', 'monitoring']);
+    const ports = find(objects, 'NetworkPolicy', 'users').spec.ingress.map((rule: Any) =>
+      rule.ports.map((p: Any) => p.port),
+    );
+    expect(ports).toEqual([['http'], ['ops']]);
     expect(find(rendered.base, 'NetworkPolicy', 'users-api').spec.ingress[0].from).toEqual([
       { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'users' } } },
     ]);
@@ -320,9 +324,39 @@ const BREAKS: Array<[RuleId, string, (objects: K8sObject[]) => void]> = [
   ],
   [
     'shutdown',
-    'no preStop',
+    'no shutdown delay',
     (o) => {
-      delete container(o, 'users').lifecycle;
+      const c = container(o, 'demo');
+      c.env = c.env.filter((v: Any) => v.name !== 'MCP_SHUTDOWN_DELAY_MS');
+    },
+  ],
+  [
+    'shutdown',
+    'no preStop (users-api has no shutdown delay of its own)',
+    (o) => {
+      delete container(o, 'users-api').lifecycle;
+    },
+  ],
+  [
+    'probe-port',
+    'probes on the MCP port, which answers them 404 beside MCP_METRICS_PORT',
+    (o) => {
+      container(o, 'users').readinessProbe.httpGet.port = 'http';
+    },
+  ],
+  [
+    'mcp-http',
+    'metrics and probes beside /mcp',
+    (o) => {
+      const c = container(o, 'customer-db');
+      c.env = c.env.filter((v: Any) => v.name !== 'MCP_METRICS_PORT');
+    },
+  ],
+  [
+    'network-policy',
+    'monitoring admitted to /mcp in production',
+    (o) => {
+      find(o, 'NetworkPolicy', 'users').spec.ingress[1].ports.push({ port: 'http', protocol: 'TCP' });
     },
   ],
   [

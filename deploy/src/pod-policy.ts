@@ -33,6 +33,8 @@ export function podViolations(deployment: IDeployment & K8sObject, options: Poli
       ['livenessProbe', container.livenessProbe, '/healthz'],
       ['readinessProbe', container.readinessProbe, service?.readiness ?? '/readyz'],
     ];
+    // with MCP_METRICS_PORT the probes are served there, and the MCP port answers them 404
+    const opsPort = envValue(container, 'MCP_METRICS_PORT');
     for (const [kind, probe, path] of probes) {
       if (probe?.httpGet?.path !== path) {
         report(
@@ -42,8 +44,15 @@ export function podViolations(deployment: IDeployment & K8sObject, options: Poli
         );
       }
       const port = probe?.httpGet?.port;
-      if (port !== undefined && !ports.some((p) => p.name === port || p.containerPort === port)) {
+      const target = ports.find((p) => p.name === port || p.containerPort === port);
+      if (port !== undefined && !target) {
         report('probe-port', where, `${kind}'s port ${port} is not one of the container's ports`);
+      } else if (target && opsPort !== undefined && String(target.containerPort) !== opsPort) {
+        report(
+          'probe-port',
+          where,
+          `${kind} is on port ${target.containerPort}, not MCP_METRICS_PORT ${opsPort}`,
+        );
       }
     }
 
@@ -84,23 +93,27 @@ export function podViolations(deployment: IDeployment & K8sObject, options: Poli
       if (source.configMapRef) report('secrets', where, 'envFrom a ConfigMap: name each variable instead');
     }
 
+    // a pause between SIGTERM and the listener closing, while the endpoint's removal spreads
     const sleep = container.lifecycle?.preStop?.exec?.command;
-    const pause = sleep?.[0] === 'sleep' ? Number(sleep[1]) : container.lifecycle?.preStop?.sleep?.seconds;
+    const preStopMs =
+      1000 *
+      (sleep?.[0] === 'sleep' ? Number(sleep[1]) : (container.lifecycle?.preStop?.sleep?.seconds ?? 0));
+    const pauseMs = preStopMs + Number(envValue(container, 'MCP_SHUTDOWN_DELAY_MS') ?? 0);
     const graceMs = Number(
       envValue(container, 'MCP_SHUTDOWN_GRACE_MS') ?? service?.shutdownGraceMs ?? 10_000,
     );
     const termination = pod.terminationGracePeriodSeconds ?? 30;
-    if (!pause || !Number.isFinite(pause)) {
+    if (!(pauseMs > 0)) {
       report(
         'shutdown',
         where,
-        'no preStop pause: the endpoint may still get requests after the listener closes',
+        'no pause before the listener closes: the endpoint may still get requests then',
       );
-    } else if (termination * 1000 <= pause * 1000 + graceMs) {
+    } else if (termination * 1000 <= pauseMs + graceMs) {
       report(
         'shutdown',
         where,
-        `terminationGracePeriodSeconds ${termination} is not above ${pause} s + ${graceMs} ms`,
+        `terminationGracePeriodSeconds ${termination} is not above ${pauseMs} + ${graceMs} ms`,
       );
     }
 
@@ -113,6 +126,13 @@ export function podViolations(deployment: IDeployment & K8sObject, options: Poli
     }
 
     if (service?.mcp) mcpHttpViolations(container, service.port, where, report);
+    if (service?.mcp && !ports.some((p) => p.name === 'ops' && String(p.containerPort) === opsPort)) {
+      report(
+        'mcp-http',
+        where,
+        'MCP_METRICS_PORT is not set to a port named ops: probes and /metrics beside /mcp',
+      );
+    }
   }
 }
 

@@ -15,7 +15,8 @@ export interface Violation {
 export const RULES = {
   'known-service': 'each container is a service of the stack, on its contract port',
   probes: 'startup and liveness probes on /healthz, readiness on /readyz (users-api: /healthz)',
-  'probe-port': "every probe's port is one of the container's ports",
+  'probe-port':
+    "every probe's port is one of the container's ports: the ops port when MCP_METRICS_PORT is set",
   resources: 'cpu and memory requests and limits, requests within limits',
   'non-root': 'runs as a non-root user',
   'read-only-root': 'a read-only root filesystem, with an emptyDir on /tmp',
@@ -25,9 +26,10 @@ export const RULES = {
   'service-account-token': 'no service account token mounted',
   'service-links': 'no service-link environment variables (they would set USERS_API_PORT=tcp://…)',
   secrets: 'secrets come from Secrets by reference, never as values in the manifests',
-  shutdown: 'a preStop pause, and a termination grace longer than it plus the server’s shutdown grace',
+  shutdown:
+    'a pause before the listener closes (MCP_SHUTDOWN_DELAY_MS, or a preStop sleep), and a termination grace longer than it plus the shutdown grace',
   'mcp-http':
-    'MCP servers serve stateless HTTP on 0.0.0.0 on their port, answering their Service’s and public host names',
+    'MCP servers serve stateless HTTP on 0.0.0.0 on their port, probes and metrics on an ops port, answering their Service’s and public host names',
   rollout: 'a replicated Deployment rolls out one new pod before taking an old one away',
   selector: "a Deployment's selector matches its pod template's labels",
   pdb: 'every Deployment has one PodDisruptionBudget, which never blocks a drain of a single replica',

@@ -122,6 +122,14 @@ export function wiringViolations(objects: ReadonlyArray<K8sObject>, options: Pol
         if (options.production && mcp && rule.from?.some((peer) => !peer.namespaceSelector?.matchLabels)) {
           report('network-policy', nameOf(policy), 'in production, only namespaces selected by label');
         }
+        const names = new Set(rule.ports?.map((p) => p.port));
+        if (options.production && names.has('http') && names.has('ops')) {
+          report(
+            'network-policy',
+            nameOf(policy),
+            'in production, MCP (http) and /metrics (ops) go to different sources',
+          );
+        }
       }
     }
 
@@ -200,8 +208,13 @@ function hostViolations(
   }
   if (!SERVICES[container.name]?.mcp) return;
   const allowed = new Set((envValue(container, 'MCP_ALLOWED_HOSTS') ?? '').split(','));
+  // the Service ports that lead to the MCP listener (not to the ops one, which checks no Host)
+  const mcpPort = Number(envValue(container, 'MCP_PORT'));
+  const mcpTargets = new Set<string | number>([mcpPort]);
+  for (const p of container.ports ?? []) if (p.containerPort === mcpPort && p.name) mcpTargets.add(p.name);
   for (const service of own) {
     for (const port of service.spec?.ports ?? []) {
+      if (!mcpTargets.has(port.targetPort ?? port.port)) continue;
       const host = `${service.metadata.name}.${namespace}.svc.cluster.local:${port.port}`;
       if (!allowed.has(host)) report('mcp-http', where, `MCP_ALLOWED_HOSTS does not have ${host}`);
     }
