@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // setup marks every process the run starts and fails the run if one outlives the tests.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'servers/*', 'services/*', 'tests/*', 'scripts'],
+    projects: ['packages/*', 'servers/*', 'services/*', 'tests/*', 'scripts', 'deploy'],
     globalSetup: ['./scripts/vitest/global-setup.ts'],
   },
 });
