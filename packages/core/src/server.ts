@@ -62,6 +62,11 @@ export interface ToolDefinition<
   annotations?: ToolAnnotations;
   /** Scopes a caller needs when auth is on (any one missing: `FORBIDDEN`). */
   scopes?: ReadonlyArray<string>;
+  /**
+   * Client capabilities the tool cannot work without (`sampling`, `elicitation`, `roots`): a
+   * modern-era call whose `_meta` did not declare one is refused with -32021 before the handler runs.
+   */
+  clientCapabilities?: ReadonlyArray<string>;
   handler: (
     args: InputOf<I>,
     ctx: HandlerContext,
@@ -80,6 +85,7 @@ export interface AnyTool {
   summary?: (data: never) => string;
   annotations?: ToolAnnotations;
   scopes?: ReadonlyArray<string>;
+  clientCapabilities?: ReadonlyArray<string>;
   handler: (args: never, ctx: HandlerContext) => unknown;
 }
 

@@ -1,26 +1,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  InitializeRequestSchema,
   JSONRPCNotificationSchema,
   JSONRPCRequestSchema,
   JSONRPCResponseSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { z } from 'zod';
-import { buildTables, checkParams, type RequestEnv, type ServerTables } from '../dispatch.ts';
+import { buildTables, type RequestEnv, type ServerTables } from '../dispatch.ts';
+import {
+  eraOf,
+  LEGACY_PROTOCOL_VERSIONS,
+  MODERN_PROTOCOL_VERSIONS,
+  type ModernMeta,
+  readModernMeta,
+  unsupportedVersion,
+} from '../era.ts';
 import { describeError, describeIssues } from '../errors.ts';
+import { requestIdOf } from '../jsonrpc.ts';
 import type { Logger } from '../logger.ts';
-import { TABLE_METHODS } from '../methods.ts';
-import { errorResponse, ProtocolError, protocolError } from '../protocol-error.ts';
+import { checkParams } from '../methods.ts';
+import { errorResponse, ProtocolError, protocolError, RPC_ERROR } from '../protocol-error.ts';
 import type { CallerIdentity, ServerDefinition } from '../server.ts';
-import { requestIdOf } from '../stdio-transport.ts';
 import { BodyTooLargeError, readJsonBody } from './body.ts';
+import { checkModernHeaders } from './modern-headers.ts';
 import { Reply } from './reply.ts';
-
-/** The SDK's schema for each method the stateless fast path answers. */
-const REQUEST_SCHEMAS = new Map<string, z.ZodType>([
-  ['initialize', InitializeRequestSchema],
-  ...TABLE_METHODS.map((schema) => [schema.shape.method.value, schema] as [string, z.ZodType]),
-]);
 
 const SESSION_ONLY = new Set(['resources/subscribe', 'resources/unsubscribe']);
 
@@ -32,7 +33,19 @@ export interface McpHttpHandlerOptions {
   callerOf?: (req: IncomingMessage) => CallerIdentity | undefined;
   /** Aborts every request in flight (shutdown past its grace period). */
   signal?: AbortSignal;
+  /**
+   * Legacy sessions (`--stateful`): every message that is not a modern request goes here, its
+   * body already read when it had one; modern requests are still answered statelessly.
+   */
+  sessions?: LegacySessions | undefined;
 }
+
+export type LegacySessions = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  caller: CallerIdentity | undefined,
+  body: unknown,
+) => Promise<void>;
 
 export type NodeHandler = (
   req: IncomingMessage,
@@ -40,11 +53,15 @@ export type NodeHandler = (
   next?: (error?: unknown) => void,
 ) => void;
 
-/** The handler's core: serve one request as `caller` (what serveHttp's auth found). */
+/**
+ * The handler's core: serve one request as `caller` (what serveHttp's auth found); `body` when
+ * the caller already read it (to tell a modern request from a session's, see serve.ts).
+ */
 export type McpServe = (
   req: IncomingMessage,
   res: ServerResponse,
   caller: CallerIdentity | undefined,
+  body?: unknown,
 ) => void;
 
 /**
@@ -79,8 +96,19 @@ export function createMcpServe(
     { once: true },
   );
 
-  return (req, res, caller) => {
+  return (req, res, caller, body) => {
+    if (body !== undefined) return void answer(body, req, res, caller);
     if (req.method !== 'POST') {
+      const version = req.headers['mcp-protocol-version'] as string | undefined;
+      if (version !== undefined && !LEGACY_PROTOCOL_VERSIONS.includes(version)) {
+        // GET streams and DELETE of sessions are gone from the modern era (streamable-http.mdx)
+        res.setHeader('allow', 'POST');
+        const refusal = MODERN_PROTOCOL_VERSIONS.includes(version)
+          ? protocolError('InvalidRequest', `${req.method} is not part of MCP ${version}: POST each request`)
+          : unsupportedVersion(version);
+        return send(res, refusal.code === RPC_ERROR.InvalidRequest ? 405 : 400, errorResponse(null, refusal));
+      }
+      if (options.sessions) return void options.sessions(req, res, caller, undefined);
       res.writeHead(405, { allow: 'POST', 'content-type': 'application/json' });
       res.end(
         errorResponse(
@@ -115,6 +143,7 @@ export function createMcpServe(
     res: ServerResponse,
     caller: CallerIdentity | undefined,
   ): Promise<void> {
+    if (options.sessions && !isModernRequest(body, req)) return options.sessions(req, res, caller, body);
     if (Array.isArray(body)) {
       return send(
         res,
@@ -161,10 +190,44 @@ export function createMcpServe(
     }
     const { id, method } = envelope.data;
     const reply = new Reply(res, accepts(req, 'text/event-stream'));
+    const headerVersion = req.headers['mcp-protocol-version'] as string | undefined;
+    if (eraOf(method, envelope.data.params, headerVersion) === 'modern')
+      return modern(id, method, envelope.data.params, headerVersion, req, reply, caller);
     try {
       reply.finish(id, await dispatch(method, envelope.data, caller, reply));
     } catch (error) {
       reply.fail(id, error instanceof ProtocolError ? error : internal(error));
+    }
+  }
+
+  /**
+   * A modern-era request (2026-07-28), always stateless: `_meta` and headers first (a fault is
+   * HTTP 400, or 404 for a method this era does not have), then the same `handle` as legacy.
+   */
+  async function modern(
+    id: string | number,
+    method: string,
+    rawParams: unknown,
+    headerVersion: string | undefined,
+    req: IncomingMessage,
+    reply: Reply,
+    caller: CallerIdentity | undefined,
+  ): Promise<void> {
+    let meta: ModernMeta;
+    let params: Record<string, unknown> | undefined;
+    try {
+      meta = readModernMeta(rawParams, headerVersion);
+      checkModernHeaders(req.headers, method, rawParams);
+      params = checkParams(method, rawParams, 'modern');
+    } catch (error) {
+      const failure = error instanceof ProtocolError ? error : internal(error);
+      return reply.fail(id, failure, modernStatus(failure, 400));
+    }
+    try {
+      reply.finish(id, await run(id, method, params, caller, reply, meta));
+    } catch (error) {
+      const failure = error instanceof ProtocolError ? error : internal(error);
+      reply.fail(id, failure, modernStatus(failure, 200));
     }
   }
 
@@ -174,7 +237,6 @@ export function createMcpServe(
     caller: CallerIdentity | undefined,
     reply: Reply,
   ) {
-    const schema = REQUEST_SCHEMAS.get(method);
     if (SESSION_ONLY.has(method)) {
       throw protocolError(
         'MethodNotFound',
@@ -182,28 +244,43 @@ export function createMcpServe(
       );
     }
     if (
-      !schema ||
-      (method !== 'initialize' && method !== 'ping' && method !== 'logging/setLevel' && !tables.has(method))
+      method !== 'initialize' &&
+      method !== 'ping' &&
+      method !== 'logging/setLevel' &&
+      !tables.has(method)
     ) {
       throw protocolError('MethodNotFound', `method not found: ${method}`);
     }
     const params = checkParams(method, request.params);
     if (method === 'initialize') return tables.initializeResult(params?.protocolVersion, 'stateless');
+    return run(request.id, method, params, caller, reply, undefined);
+  }
+
+  async function run(
+    id: string | number,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    caller: CallerIdentity | undefined,
+    reply: Reply,
+    modern: ModernMeta | undefined,
+  ) {
     const controller = new AbortController();
     const abort = () => controller.abort(new Error('the client closed the connection'));
+    // a closed response is the client's cancellation (basic/patterns/cancellation.mdx)
     reply.res.once('close', abort);
     // one listener on the shutdown signal for all requests, not AbortSignal.any per request
     if (options.signal?.aborted) controller.abort(options.signal.reason);
     running.add(controller);
     const meta = params?._meta as { progressToken?: string | number } | undefined;
     const env: RequestEnv = {
-      requestId: request.id,
+      requestId: id,
       signal: controller.signal,
       logger,
       progressToken: meta?.progressToken,
       notify: reply.canStream ? async (notification) => reply.notify(notification) : undefined,
       caller,
       session: {},
+      modern,
     };
     try {
       return await tables.handle(method, params, env);
@@ -218,6 +295,22 @@ export function createMcpServe(
   }
 }
 
+/**
+ * The HTTP status of a modern-era error: 404 for a method this era lacks, 400 for the protocol
+ * faults (-32020, -32021, -32022); `fallback` otherwise (400 before the call, 200 from it: an
+ * error the call itself gave, such as an unknown tool or resource, travels in the body).
+ */
+function modernStatus(error: ProtocolError, fallback: 200 | 400): number {
+  if (error.code === RPC_ERROR.MethodNotFound) return 404;
+  if (
+    error.code === RPC_ERROR.HeaderMismatch ||
+    error.code === RPC_ERROR.MissingRequiredClientCapability ||
+    error.code === RPC_ERROR.UnsupportedProtocolVersion
+  )
+    return 400;
+  return fallback;
+}
+
 function accepted(res: ServerResponse): void {
   res.writeHead(202);
   res.end();
@@ -226,6 +319,14 @@ function accepted(res: ServerResponse): void {
 function send(res: ServerResponse, status: number, json: string): void {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) });
   res.end(json);
+}
+
+/** Whether `body` is a request of the modern era (the rest of a --stateful server's traffic is the sessions'). */
+function isModernRequest(body: unknown, req: IncomingMessage): boolean {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return false;
+  const { method, id, params } = body as { method?: unknown; id?: unknown; params?: unknown };
+  if (typeof method !== 'string' || id === undefined) return false;
+  return eraOf(method, params, req.headers['mcp-protocol-version'] as string | undefined) === 'modern';
 }
 
 function accepts(req: IncomingMessage, type: string): boolean {

@@ -33,17 +33,18 @@ export class Reply {
     this.#end(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${JSON.stringify(result)}}`);
   }
 
-  fail(id: string | number | null, error: ProtocolError): void {
-    this.#end(errorResponse(id, error));
+  /** An error answer; `status` applies unless the response already turned into a stream. */
+  fail(id: string | number | null, error: ProtocolError, status = 200): void {
+    this.#end(errorResponse(id, error), status);
   }
 
-  #end(json: string): void {
+  #end(json: string, status = 200): void {
     if (this.res.writableEnded || this.res.destroyed) return;
     if (this.#streaming) {
       this.res.end(event(json));
       return;
     }
-    this.res.writeHead(200, {
+    this.res.writeHead(status, {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(json),
     });

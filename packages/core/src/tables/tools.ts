@@ -1,6 +1,7 @@
 import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { MethodHandler, TablesObserver } from '../dispatch.ts';
+import type { ModernMeta } from '../era.ts';
 import { AppError, invalidInput, toToolErrorResult } from '../errors.ts';
 import { toJsonSchema } from '../json-schema.ts';
 import { protocolError } from '../protocol-error.ts';
@@ -31,10 +32,11 @@ export function buildTools(tools: ReadonlyArray<AnyTool>, observer?: TablesObser
   });
   const list = { tools: listed };
 
-  const call: MethodHandler = async (params, ctx) => {
+  const call: MethodHandler = async (params, ctx, env) => {
     const name = params.name;
     const built = typeof name === 'string' ? byName.get(name) : undefined;
     if (!built) throw protocolError('InvalidParams', `unknown tool: ${String(name)}`);
+    if (env.modern && built.tool.clientCapabilities) requireCapabilities(built.tool, env.modern);
     if (!observer) return callTool(built, params.arguments, ctx);
     const started = performance.now();
     const result = await callTool(built, params.arguments, ctx);
@@ -98,4 +100,15 @@ function contentResult(returned: ToolContent): CallToolResult {
   if (returned && typeof returned === 'object' && Array.isArray(returned.content))
     return returned as CallToolResult;
   throw new Error('a tool without an output schema must return text or content blocks');
+}
+
+/** -32021 naming each capability the tool needs and the modern request did not declare. */
+function requireCapabilities(tool: AnyTool, meta: ModernMeta): void {
+  const missing = (tool.clientCapabilities ?? []).filter((name) => !(name in meta.clientCapabilities));
+  if (missing.length === 0) return;
+  throw protocolError(
+    'MissingRequiredClientCapability',
+    `${tool.name} needs the client capability ${missing.join(' and ')}: declare it in _meta["io.modelcontextprotocol/clientCapabilities"]`,
+    { requiredCapabilities: Object.fromEntries(missing.map((name) => [name, {}])) },
+  );
 }
