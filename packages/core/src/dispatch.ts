@@ -13,7 +13,7 @@ import { ProtocolError, protocolError, RPC_ERROR } from './protocol-error.ts';
 import type { CallerIdentity, HandlerContext, ServerDefinition } from './server.ts';
 import { buildPrompts } from './tables/prompts.ts';
 import { buildResources } from './tables/resources.ts';
-import { buildTools } from './tables/tools.ts';
+import { buildTools, type HeaderParam } from './tables/tools.ts';
 
 export type Transport = 'stdio' | 'stateless' | 'stateful';
 
@@ -63,6 +63,8 @@ export interface ServerTables {
   readonly definition: ServerDefinition;
   capabilities(transport: Transport): ServerCapabilities;
   initializeResult(requestedVersion: unknown, transport: Transport): Record<string, unknown>;
+  /** The parameters of tool `name` that HTTP mirrors into `Mcp-Param-*` headers (`x-mcp-header`). */
+  toolHeaders(name: string): ReadonlyArray<HeaderParam>;
   /** Whether `method` is answered here (initialize is the transport's, subscriptions the session's). */
   has(method: string): boolean;
   /** `server/discover`'s result (modern era), before `modernResult` adds what every result has. */
@@ -198,6 +200,7 @@ export function buildTables(
         ...(definition.instructions !== undefined && { instructions: definition.instructions }),
       };
     },
+    toolHeaders: (name) => tools.headers(name),
     has: (method) => methods.has(method),
     handle: (method, params, env) =>
       env.modern ? handleModern(method, params, env) : handle(method, params, env),

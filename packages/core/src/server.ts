@@ -55,6 +55,11 @@ export interface ToolDefinition<
   title?: string;
   description: string;
   input: I;
+  /**
+   * The JSON Schema listed for the input instead of the one derived from `input`, for a schema
+   * zod cannot express (`$defs`, `$anchor`, `if`/`then`/`else`); `input` still checks the arguments.
+   */
+  inputJsonSchema?: Record<string, unknown>;
   /** With an output schema the handler returns data: sent as `structuredContent` and as JSON text. */
   output?: O;
   /** With an output schema: a line for people, sent as a second text block after the JSON. */
@@ -81,6 +86,7 @@ export interface AnyTool {
   title?: string;
   description: string;
   input: InputSchema;
+  inputJsonSchema?: Record<string, unknown>;
   output?: z.ZodObject;
   summary?: (data: never) => string;
   annotations?: ToolAnnotations;

@@ -3,12 +3,24 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { type SpawnedHttp, spawnHttp } from '@mcp-stack/core/testing';
+import {
+  NO_FIXTURE_EXPECTED_FAILURES,
+  NO_FIXTURE_SCENARIOS,
+  runConformanceSuite,
+  type SpawnedHttp,
+  spawnHttp,
+} from '@mcp-stack/core/testing';
 import { connectEra, ERA_MODES, type EraTarget, runInspector } from '@mcp-stack/core/testing/eras';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const BIN = fileURLToPath(new URL('./bin.ts', import.meta.url));
 const NODE_ARGS = ['--conditions=@mcp-stack/source', BIN];
+/**
+ * The stateless server runs the conformance scenarios too: a few hundred requests in about a
+ * second from one address, past the default burst of 100, so its rate limit is off; a 429 would
+ * fail checks that test something else.
+ */
+const NO_RATE_LIMIT = { MCP_RATE_LIMIT_RPS: '0' };
 
 /** A local stand-in for the joke API: spawned servers must never reach the internet. */
 let jokes: Server;
@@ -23,7 +35,9 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => jokes.listen(0, '127.0.0.1', resolve));
   env = { JOKE_API_URL: `http://127.0.0.1:${(jokes.address() as AddressInfo).port}/random_joke` };
   [stateless, stateful] = await Promise.all([
-    spawnHttp(process.execPath, [...NODE_ARGS, '--http', '--port', '0'], { env }),
+    spawnHttp(process.execPath, [...NODE_ARGS, '--http', '--port', '0'], {
+      env: { ...env, ...NO_RATE_LIMIT },
+    }),
     spawnHttp(process.execPath, [...NODE_ARGS, '--http', '--port', '0', '--stateful'], { env }),
   ]);
 }, 30_000);
@@ -93,5 +107,21 @@ describe('the MCP Inspector CLI, --protocol-era modern', () => {
       });
     },
     60_000,
+  );
+});
+
+describe('the official conformance scenarios that need no fixture tools', () => {
+  const skipped: ReadonlyArray<string> = [];
+  it.each(Object.entries(NO_FIXTURE_SCENARIOS))(
+    'pass at %s over stateless HTTP',
+    async (specVersion, scenarios) => {
+      const report = await runConformanceSuite(stateless.url, {
+        specVersion,
+        scenarios: scenarios.filter((scenario) => !skipped.includes(scenario)),
+        expectedFailures: NO_FIXTURE_EXPECTED_FAILURES,
+      });
+      expect(report).toContain('Passed');
+    },
+    120_000,
   );
 });

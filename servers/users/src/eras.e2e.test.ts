@@ -2,13 +2,25 @@
 // mode over stdio, stateless and --stateful HTTP, and the MCP Inspector CLI in the modern era.
 // Tools only here: nothing to read, get or complete.
 import { fileURLToPath } from 'node:url';
-import { type SpawnedHttp, spawnHttp } from '@mcp-stack/core/testing';
+import {
+  NO_FIXTURE_EXPECTED_FAILURES,
+  NO_FIXTURE_SCENARIOS,
+  runConformanceSuite,
+  type SpawnedHttp,
+  spawnHttp,
+} from '@mcp-stack/core/testing';
 import { connectEra, ERA_MODES, type EraTarget, runInspector } from '@mcp-stack/core/testing/eras';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, startTestUsersApi, type TestUsersApi } from './test-fixtures/users-api.ts';
 
 const BIN = fileURLToPath(new URL('./bin.ts', import.meta.url));
 const NODE_ARGS = ['--conditions=@mcp-stack/source', BIN];
+/**
+ * The stateless server runs the conformance scenarios too: a few hundred requests in about a
+ * second from one address, past the default burst of 100, so its rate limit is off; a 429 would
+ * fail checks that test something else.
+ */
+const NO_RATE_LIMIT = { MCP_RATE_LIMIT_RPS: '0' };
 
 let api: TestUsersApi;
 let env: Record<string, string>;
@@ -19,7 +31,9 @@ beforeAll(async () => {
   api = await startTestUsersApi();
   env = { USERS_API_URL: api.url, USERS_API_KEY: API_KEY };
   [stateless, stateful] = await Promise.all([
-    spawnHttp(process.execPath, [...NODE_ARGS, '--http', '--port', '0'], { env }),
+    spawnHttp(process.execPath, [...NODE_ARGS, '--http', '--port', '0'], {
+      env: { ...env, ...NO_RATE_LIMIT },
+    }),
     spawnHttp(process.execPath, [...NODE_ARGS, '--http', '--port', '0', '--stateful'], { env }),
   ]);
   const setup = await connectEra({ url: stateless.url }, 'legacy');
@@ -103,5 +117,27 @@ describe('the MCP Inspector CLI, --protocol-era modern', () => {
       });
     },
     60_000,
+  );
+});
+
+describe('the official conformance scenarios that need no fixture tools', () => {
+  const skipped: ReadonlyArray<string> = ['resources-list', 'prompts-list', 'sep-2164-resource-not-found'];
+  it.each(Object.entries(NO_FIXTURE_SCENARIOS))(
+    'pass at %s over stateless HTTP',
+    async (specVersion, scenarios) => {
+      const report = await runConformanceSuite(stateless.url, {
+        specVersion,
+        scenarios: scenarios.filter((scenario) => !skipped.includes(scenario)),
+        // the caching scenario asks for lists this server has not (it rightly answers -32601)
+        expectedFailures: [
+          ...NO_FIXTURE_EXPECTED_FAILURES,
+          'caching:sep-2549-prompts-list-caching-hints',
+          'caching:sep-2549-resources-list-caching-hints',
+          'caching:sep-2549-resources-templates-list-caching-hints',
+        ],
+      });
+      expect(report).toContain('Passed');
+    },
+    120_000,
   );
 });

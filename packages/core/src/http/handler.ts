@@ -20,7 +20,7 @@ import { checkParams } from '../methods.ts';
 import { errorResponse, ProtocolError, protocolError, RPC_ERROR } from '../protocol-error.ts';
 import type { CallerIdentity, ServerDefinition } from '../server.ts';
 import { BodyTooLargeError, readJsonBody } from './body.ts';
-import { checkModernHeaders } from './modern-headers.ts';
+import { checkModernHeaders, checkParamHeaders } from './modern-headers.ts';
 import { Reply } from './reply.ts';
 
 const SESSION_ONLY = new Set(['resources/subscribe', 'resources/unsubscribe']);
@@ -218,6 +218,10 @@ export function createMcpServe(
     try {
       meta = readModernMeta(rawParams, headerVersion);
       checkModernHeaders(req.headers, method, rawParams);
+      if (method === 'tools/call') {
+        const { name, arguments: args } = (rawParams ?? {}) as { name?: unknown; arguments?: unknown };
+        if (typeof name === 'string') checkParamHeaders(req.headers, tables.toolHeaders(name), args);
+      }
       params = checkParams(method, rawParams, 'modern');
     } catch (error) {
       const failure = error instanceof ProtocolError ? error : internal(error);

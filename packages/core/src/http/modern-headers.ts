@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { protocolError } from '../protocol-error.ts';
+import type { HeaderParam } from '../tables/tools.ts';
 
 /** Which body field `Mcp-Name` mirrors, per method (basic/transports/streamable-http.mdx). */
 const NAME_SOURCE: Readonly<Record<string, 'name' | 'uri'>> = {
@@ -55,6 +56,35 @@ export function checkModernHeaders(headers: IncomingHttpHeaders, method: string,
     throw mismatch(
       `Mcp-Name ${JSON.stringify(decoded)} differs from the body's ${source} ${JSON.stringify(value)}`,
     );
+}
+
+/**
+ * A tools/call's `Mcp-Param-{Name}` headers against its arguments, for each parameter its tool
+ * marks with `x-mcp-header`: a value in the body needs its header, decoded equal to it (numbers
+ * compared as numbers); no value, no header expected (-32020 otherwise, HTTP 400).
+ */
+export function checkParamHeaders(
+  headers: IncomingHttpHeaders,
+  params: ReadonlyArray<HeaderParam>,
+  args: unknown,
+): void {
+  for (const { header, path } of params) {
+    let value: unknown = args;
+    for (const key of path) value = (value as Record<string, unknown> | undefined)?.[key];
+    const name = `Mcp-Param-${header}`;
+    const raw = headers[name.toLowerCase()];
+    if (value === undefined || value === null) continue;
+    if (typeof raw !== 'string')
+      throw mismatch(`the ${name} header is missing (the body sets ${path.join('.')})`);
+    const decoded = decodeHeaderValue(raw.trim());
+    if (decoded === undefined)
+      throw mismatch(`the ${name} header is not a valid value (bad characters or Base64)`);
+    const same =
+      typeof value === 'number'
+        ? decoded.trim() !== '' && Number(decoded) === value
+        : decoded === String(value);
+    if (!same) throw mismatch(`${name} ${JSON.stringify(decoded)} differs from the body's ${path.join('.')}`);
+  }
 }
 
 function mismatch(what: string) {

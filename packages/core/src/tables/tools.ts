@@ -23,7 +23,7 @@ export function buildTools(tools: ReadonlyArray<AnyTool>, observer?: TablesObser
       name: tool.name,
       ...(tool.title !== undefined && { title: tool.title }),
       description: tool.description,
-      inputSchema: toJsonSchema(input, 'input'),
+      inputSchema: tool.inputJsonSchema ?? toJsonSchema(input, 'input'),
       ...(tool.output && { outputSchema: toJsonSchema(tool.output, 'output') }),
       ...(tool.annotations && {
         annotations: { ...(tool.title && { title: tool.title }), ...tool.annotations },
@@ -31,6 +31,7 @@ export function buildTools(tools: ReadonlyArray<AnyTool>, observer?: TablesObser
     };
   });
   const list = { tools: listed };
+  const headers = new Map(listed.map((tool) => [tool.name, headerParams(tool.inputSchema)]));
 
   const call: MethodHandler = async (params, ctx, env) => {
     const name = params.name;
@@ -46,6 +47,8 @@ export function buildTools(tools: ReadonlyArray<AnyTool>, observer?: TablesObser
 
   return {
     count: tools.length,
+    /** The `x-mcp-header` parameters of a tool's listed input schema (HTTP mirrors them). */
+    headers: (name: string): ReadonlyArray<HeaderParam> => headers.get(name) ?? [],
     methods: [
       ['tools/list', async () => list],
       ['tools/call', call],
@@ -111,4 +114,23 @@ function requireCapabilities(tool: AnyTool, meta: ModernMeta): void {
     `${tool.name} needs the client capability ${missing.join(' and ')}: declare it in _meta["io.modelcontextprotocol/clientCapabilities"]`,
     { requiredCapabilities: Object.fromEntries(missing.map((name) => [name, {}])) },
   );
+}
+
+/** A tool parameter mirrored into an `Mcp-Param-{header}` HTTP header (streamable-http.mdx). */
+export interface HeaderParam {
+  header: string;
+  /** The chain of `properties` keys from the input's root to the parameter. */
+  path: ReadonlyArray<string>;
+}
+
+/** Every `x-mcp-header` reachable from the root through `properties` alone, as the spec allows. */
+function headerParams(schema: Record<string, unknown>, path: string[] = []): HeaderParam[] {
+  const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
+  if (!properties || typeof properties !== 'object') return [];
+  return Object.entries(properties).flatMap(([key, property]) => {
+    if (!property || typeof property !== 'object') return [];
+    const header = property['x-mcp-header'];
+    const here = typeof header === 'string' ? [{ header, path: [...path, key] }] : [];
+    return [...here, ...headerParams(property, [...path, key])];
+  });
 }
