@@ -24,6 +24,8 @@ export class Reply {
         'content-type': 'text/event-stream',
         'cache-control': 'no-cache, no-transform',
         connection: 'keep-alive',
+        // proxies (nginx) must pass each event on at once (streamable-http.mdx)
+        'x-accel-buffering': 'no',
       });
     }
     this.res.write(event(JSON.stringify({ jsonrpc: '2.0', ...notification })));
