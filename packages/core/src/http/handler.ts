@@ -5,22 +5,15 @@ import {
   JSONRPCResponseSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { buildTables, type RequestEnv, type ServerTables } from '../dispatch.ts';
-import {
-  eraOf,
-  LEGACY_PROTOCOL_VERSIONS,
-  MODERN_PROTOCOL_VERSIONS,
-  type ModernMeta,
-  readModernMeta,
-  unsupportedVersion,
-} from '../era.ts';
+import { eraOf, type ModernMeta } from '../era.ts';
 import { describeError, describeIssues } from '../errors.ts';
 import { requestIdOf } from '../jsonrpc.ts';
 import type { Logger } from '../logger.ts';
 import { checkParams } from '../methods.ts';
-import { errorResponse, ProtocolError, protocolError, RPC_ERROR } from '../protocol-error.ts';
+import { errorResponse, ProtocolError, protocolError } from '../protocol-error.ts';
 import type { CallerIdentity, ServerDefinition } from '../server.ts';
 import { BodyTooLargeError, readJsonBody } from './body.ts';
-import { checkModernHeaders, checkParamHeaders } from './modern-headers.ts';
+import { checkModernRequest, isModernRequest, modernBodylessRefusal, modernStatus } from './modern.ts';
 import { Reply } from './reply.ts';
 
 const SESSION_ONLY = new Set(['resources/subscribe', 'resources/unsubscribe']);
@@ -99,14 +92,10 @@ export function createMcpServe(
   return (req, res, caller, body) => {
     if (body !== undefined) return void answer(body, req, res, caller);
     if (req.method !== 'POST') {
-      const version = req.headers['mcp-protocol-version'] as string | undefined;
-      if (version !== undefined && !LEGACY_PROTOCOL_VERSIONS.includes(version)) {
-        // GET streams and DELETE of sessions are gone from the modern era (streamable-http.mdx)
+      const refusal = modernBodylessRefusal(req);
+      if (refusal) {
         res.setHeader('allow', 'POST');
-        const refusal = MODERN_PROTOCOL_VERSIONS.includes(version)
-          ? protocolError('InvalidRequest', `${req.method} is not part of MCP ${version}: POST each request`)
-          : unsupportedVersion(version);
-        return send(res, refusal.code === RPC_ERROR.InvalidRequest ? 405 : 400, errorResponse(null, refusal));
+        return send(res, refusal.status, errorResponse(null, refusal.error));
       }
       if (options.sessions) return void options.sessions(req, res, caller, undefined);
       res.writeHead(405, { allow: 'POST', 'content-type': 'application/json' });
@@ -216,13 +205,7 @@ export function createMcpServe(
     let meta: ModernMeta;
     let params: Record<string, unknown> | undefined;
     try {
-      meta = readModernMeta(rawParams, headerVersion);
-      checkModernHeaders(req.headers, method, rawParams);
-      if (method === 'tools/call') {
-        const { name, arguments: args } = (rawParams ?? {}) as { name?: unknown; arguments?: unknown };
-        if (typeof name === 'string') checkParamHeaders(req.headers, tables.toolHeaders(name), args);
-      }
-      params = checkParams(method, rawParams, 'modern');
+      ({ meta, params } = checkModernRequest(req, tables, method, rawParams, headerVersion));
     } catch (error) {
       const failure = error instanceof ProtocolError ? error : internal(error);
       return reply.fail(id, failure, modernStatus(failure, 400));
@@ -299,22 +282,6 @@ export function createMcpServe(
   }
 }
 
-/**
- * The HTTP status of a modern-era error: 404 for a method this era lacks, 400 for the protocol
- * faults (-32020, -32021, -32022); `fallback` otherwise (400 before the call, 200 from it: an
- * error the call itself gave, such as an unknown tool or resource, travels in the body).
- */
-function modernStatus(error: ProtocolError, fallback: 200 | 400): number {
-  if (error.code === RPC_ERROR.MethodNotFound) return 404;
-  if (
-    error.code === RPC_ERROR.HeaderMismatch ||
-    error.code === RPC_ERROR.MissingRequiredClientCapability ||
-    error.code === RPC_ERROR.UnsupportedProtocolVersion
-  )
-    return 400;
-  return fallback;
-}
-
 function accepted(res: ServerResponse): void {
   res.writeHead(202);
   res.end();
@@ -323,14 +290,6 @@ function accepted(res: ServerResponse): void {
 function send(res: ServerResponse, status: number, json: string): void {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) });
   res.end(json);
-}
-
-/** Whether `body` is a request of the modern era (the rest of a --stateful server's traffic is the sessions'). */
-function isModernRequest(body: unknown, req: IncomingMessage): boolean {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return false;
-  const { method, id, params } = body as { method?: unknown; id?: unknown; params?: unknown };
-  if (typeof method !== 'string' || id === undefined) return false;
-  return eraOf(method, params, req.headers['mcp-protocol-version'] as string | undefined) === 'modern';
 }
 
 function accepts(req: IncomingMessage, type: string): boolean {
