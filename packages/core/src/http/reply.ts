@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Notification } from '../dispatch.ts';
+import { resultResponse } from '../jsonrpc.ts';
 import { errorResponse, type ProtocolError } from '../protocol-error.ts';
 
 /**
@@ -32,7 +33,7 @@ export class Reply {
   }
 
   finish(id: string | number, result: unknown): void {
-    this.#end(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${JSON.stringify(result)}}`);
+    this.#end(resultResponse(id, result));
   }
 
   /** An error answer; `status` applies unless the response already turned into a stream. */
