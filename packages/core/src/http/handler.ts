@@ -12,7 +12,7 @@ import type { Logger } from '../logger.ts';
 import { checkParams } from '../methods.ts';
 import { errorResponse, ProtocolError, protocolError } from '../protocol-error.ts';
 import type { CallerIdentity, ServerDefinition } from '../server.ts';
-import { BodyTooLargeError, readJsonBody } from './body.ts';
+import { BodyTooLargeError, lingerOnOversizedBody, readJsonBody } from './body.ts';
 import { checkModernRequest, isModernRequest, modernBodylessRefusal, modernStatus } from './modern.ts';
 import { Reply } from './reply.ts';
 
@@ -295,25 +295,4 @@ function send(res: ServerResponse, status: number, json: string): void {
 function accepts(req: IncomingMessage, type: string): boolean {
   const accept = req.headers.accept;
   return accept === undefined || accept.includes(type) || accept.includes('*/*');
-}
-
-/** How long the rest of an oversized body is read (and dropped) after the 413, at most. */
-const OVERSIZED_LINGER_MS = 5_000;
-
-/**
- * The 413 goes out at once, but the connection is not closed under a client still sending: its
- * next write would meet a reset, and most clients (fetch among them) then report the reset
- * instead of the 413 already waiting for them. The rest of the body is read and dropped until it
- * ends (the connection is then reused as usual), or the socket is closed after
- * OVERSIZED_LINGER_MS, so a body announced huge and never sent holds nothing for long.
- */
-function lingerOnOversizedBody(req: IncomingMessage): void {
-  if (req.complete) return;
-  req.resume();
-  const socket = req.socket;
-  const timer = setTimeout(() => socket.destroy(), OVERSIZED_LINGER_MS);
-  timer.unref();
-  const done = () => clearTimeout(timer);
-  req.once('end', done);
-  socket.once('close', done);
 }

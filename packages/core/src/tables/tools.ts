@@ -31,7 +31,9 @@ export function buildTools(tools: ReadonlyArray<AnyTool>, observer?: TablesObser
     };
   });
   const list = { tools: listed };
-  const headers = new Map(listed.map((tool) => [tool.name, headerParams(tool.inputSchema)]));
+  const headers = new Map(
+    listed.map((tool) => [tool.name, checkedHeaderParams(tool.name, tool.inputSchema)]),
+  );
 
   const call: MethodHandler = async (params, ctx, env) => {
     const name = params.name;
@@ -123,14 +125,39 @@ export interface HeaderParam {
   path: ReadonlyArray<string>;
 }
 
+/** RFC 9110 token characters: what a header name may be made of. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * A tool's `x-mcp-header` parameters, checked as the spec constrains them (a token, unique
+ * whatever its case, on a string, integer or boolean): a client drops a tool that breaks one, so
+ * a server that declared it fails at start-up instead, naming the tool.
+ */
+function checkedHeaderParams(tool: string, schema: Record<string, unknown>): HeaderParam[] {
+  const params = headerParams(schema);
+  const seen = new Set<string>();
+  for (const { header, path, type } of params) {
+    const where = `tool ${tool}: x-mcp-header ${JSON.stringify(header)} on ${path.join('.')}`;
+    if (!TOKEN.test(header)) throw new Error(`${where} is not a valid header name`);
+    if (seen.has(header.toLowerCase())) throw new Error(`${where} is used twice (header names ignore case)`);
+    seen.add(header.toLowerCase());
+    if (type !== 'string' && type !== 'integer' && type !== 'boolean')
+      throw new Error(`${where} must be on a string, integer or boolean parameter, not ${String(type)}`);
+  }
+  return params.map(({ header, path }) => ({ header, path }));
+}
+
 /** Every `x-mcp-header` reachable from the root through `properties` alone, as the spec allows. */
-function headerParams(schema: Record<string, unknown>, path: string[] = []): HeaderParam[] {
+function headerParams(
+  schema: Record<string, unknown>,
+  path: string[] = [],
+): Array<HeaderParam & { type: unknown }> {
   const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
   if (!properties || typeof properties !== 'object') return [];
   return Object.entries(properties).flatMap(([key, property]) => {
     if (!property || typeof property !== 'object') return [];
     const header = property['x-mcp-header'];
-    const here = typeof header === 'string' ? [{ header, path: [...path, key] }] : [];
+    const here = typeof header === 'string' ? [{ header, path: [...path, key], type: property.type }] : [];
     return [...here, ...headerParams(property, [...path, key])];
   });
 }
