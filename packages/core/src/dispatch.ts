@@ -141,13 +141,15 @@ export function buildTables(
     ...(definition.instructions !== undefined && { instructions: definition.instructions }),
   });
 
+  // the modern era's own method (methods.ts keeps it out of the legacy era)
+  methods.set('server/discover', async () => discoverResult());
+
   async function handleModern(
     method: string,
     params: Record<string, unknown> | undefined,
     env: RequestEnv,
   ): Promise<Record<string, unknown>> {
     const scope = env.caller ? 'private' : 'public';
-    if (method === 'server/discover') return modernResult(method, discoverResult(), serverInfo, scope);
     if (!isMethodOf(method, 'modern') || !methods.has(method))
       throw protocolError('MethodNotFound', `method not found: ${method}`);
     try {
