@@ -171,11 +171,13 @@ export function createMcpServe(
     const envelope = JSONRPCRequestSchema.safeParse(message);
     if (!envelope.success) {
       const { text } = describeIssues(envelope.error.issues);
-      return send(
-        res,
-        400,
-        errorResponse(requestIdOf(message), protocolError('InvalidRequest', `invalid request: ${text}`)),
-      );
+      // a modern request whose params (its _meta) are malformed is invalid params (basic/index.mdx)
+      const badParams =
+        isModernRequest(message, req) && envelope.error.issues.every((issue) => issue.path[0] === 'params');
+      const failure = badParams
+        ? protocolError('InvalidParams', `invalid params: ${text}`)
+        : protocolError('InvalidRequest', `invalid request: ${text}`);
+      return send(res, 400, errorResponse(requestIdOf(message), failure));
     }
     const { id, method } = envelope.data;
     const reply = new Reply(res, accepts(req, 'text/event-stream'));

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyAuthenticator } from '../auth.ts';
+import { defineServer, defineTool } from '../server.ts';
 import { createFixtureServer } from '../test-fixtures/fixture-server.ts';
 import { serveForTest } from '../testing.ts';
 
@@ -96,6 +97,19 @@ describe('the modern era over stateless HTTP', () => {
     ],
     ['no client capabilities', { meta: { 'io.modelcontextprotocol/protocolVersion': VERSION } }, 400, -32602],
     ['an unknown log level', { meta: { ...META, 'io.modelcontextprotocol/logLevel': 'loud' } }, 400, -32602],
+    ['a _meta that is a string', { meta: 'modern' }, 400, -32602],
+    [
+      'a version that is a number',
+      { meta: { ...META, 'io.modelcontextprotocol/protocolVersion': 20260728 } },
+      400,
+      -32602,
+    ],
+    [
+      'capabilities that are null',
+      { meta: { ...META, 'io.modelcontextprotocol/clientCapabilities': null } },
+      400,
+      -32602,
+    ],
     ['a version header unlike _meta', { headers: { 'mcp-protocol-version': '2025-11-25' } }, 400, -32020],
     ['no MCP-Protocol-Version header', { headers: { 'mcp-protocol-version': null } }, 400, -32020],
     ['no Mcp-Method header', { headers: { 'mcp-method': null } }, 400, -32020],
@@ -250,6 +264,60 @@ describe('cache scope with auth on', () => {
         { headers: { authorization: 'Bearer reader-secret-0123456789' } },
       );
       expect(json.result.cacheScope).toBe('private');
+    } finally {
+      await served.close();
+    }
+  });
+});
+
+describe('cancellation of a modern request over HTTP', () => {
+  it('is the client closing the response: the handler sees its signal abort', async () => {
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    let aborted!: () => void;
+    const stopped = new Promise<void>((resolve) => (aborted = resolve));
+    const served = await serveForTest(
+      defineServer({
+        name: 'waiter',
+        version: '1.0.0',
+        tools: [
+          defineTool({
+            name: 'wait_for_cancel',
+            description: 'Waits until cancelled.',
+            input: {},
+            handler: async (_args, ctx) => {
+              started();
+              await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+              aborted();
+              return 'cancelled';
+            },
+          }),
+        ],
+      }),
+    );
+    try {
+      const controller = new AbortController();
+      const call = fetch(served.url, {
+        method: 'POST',
+        signal: controller.signal,
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': VERSION,
+          'mcp-method': 'tools/call',
+          'mcp-name': 'wait_for_cancel',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'wait_for_cancel', arguments: {}, _meta: META },
+        }),
+      });
+      await running;
+      controller.abort();
+      await expect(call).rejects.toThrow();
+      await stopped;
     } finally {
       await served.close();
     }
