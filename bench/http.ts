@@ -1,13 +1,34 @@
 // HTTP tool calls: generate_random_number on the demo bin (stateless, 32 connections, load from
-// this process) against the SDK's own stateless pattern and the node:http ceiling. The three are
-// measured in interleaved rounds, so a noisy neighbour weighs on all of them alike.
+// this process) in both protocol eras (the legacy fast path, and the same call in 2026-07-28),
+// against the SDK's own stateless pattern (v1, legacy), SDK v2's createMcpHandler (modern) and
+// the node:http ceiling. All are measured in interleaved rounds, so a noisy neighbour weighs on
+// all of them alike.
 import { join } from 'node:path';
-import { type Benchmark, fmt, freePort, load, median, ROOT, startServer, stopServer } from './lib.ts';
+import {
+  type Benchmark,
+  fmt,
+  freePort,
+  load,
+  MODERN_HEADERS,
+  MODERN_TOOL_CALL,
+  median,
+  ROOT,
+  startServer,
+  stopServer,
+} from './lib.ts';
+
+/** What each load sends: the legacy call, or the modern one with its headers. */
+const MODERN = { body: MODERN_TOOL_CALL, headers: MODERN_HEADERS };
 
 export const httpToolCalls: Benchmark = async (ctx) => {
   const rounds = ctx.full ? 5 : 3;
   const seconds = ctx.full ? 10 : 5;
-  const ports = { demo: await freePort(), sdk: await freePort(), ceiling: await freePort() };
+  const ports = {
+    demo: await freePort(),
+    sdk: await freePort(),
+    sdkV2: await freePort(),
+    ceiling: await freePort(),
+  };
   const servers = {
     // the demo bin, default configuration but the rate limit, which would refuse a load test
     demo: await startServer(
@@ -18,21 +39,31 @@ export const httpToolCalls: Benchmark = async (ctx) => {
       },
     ),
     sdk: await startServer([join(ROOT, 'bench/baselines/sdk-http.mjs'), String(ports.sdk)]),
+    sdkV2: await startServer([join(ROOT, 'bench/baselines/sdk-v2-http.mjs'), String(ports.sdkV2)]),
     ceiling: await startServer([join(ROOT, 'bench/baselines/ceiling.mjs'), String(ports.ceiling)]),
   };
-  const samples: Record<keyof typeof ports, Array<{ rps: number; p99: number; bad: number }>> = {
-    demo: [],
-    sdk: [],
-    ceiling: [],
+  // the loads, in the order each round runs them: the demo bin twice, once per era
+  const loads = {
+    demo: { port: ports.demo, options: {} },
+    demoModern: { port: ports.demo, options: MODERN },
+    sdk: { port: ports.sdk, options: {} },
+    sdkV2: { port: ports.sdkV2, options: MODERN },
+    ceiling: { port: ports.ceiling, options: {} },
   };
+  type Load = keyof typeof loads;
+  const names = Object.keys(loads) as Load[];
+  const samples = Object.fromEntries(names.map((name) => [name, []])) as unknown as Record<
+    Load,
+    Array<{ rps: number; p99: number; bad: number }>
+  >;
   try {
-    for (const name of Object.keys(ports) as Array<keyof typeof ports>) {
-      await load(`http://127.0.0.1:${ports[name]}/mcp`, 2); // warm-up
+    for (const name of names) {
+      await load(`http://127.0.0.1:${loads[name].port}/mcp`, 2, loads[name].options); // warm-up
     }
     for (let round = 1; round <= rounds; round++) {
-      for (const name of Object.keys(ports) as Array<keyof typeof ports>) {
+      for (const name of names) {
         ctx.progress(`round ${round}/${rounds}: ${name}`);
-        const result = await load(`http://127.0.0.1:${ports[name]}/mcp`, seconds);
+        const result = await load(`http://127.0.0.1:${loads[name].port}/mcp`, seconds, loads[name].options);
         samples[name].push({ rps: result.rps, p99: result.p99, bad: result.non2xx + result.errors });
       }
     }
@@ -48,8 +79,10 @@ export const httpToolCalls: Benchmark = async (ctx) => {
         bad: runs.reduce((sum, r) => sum + r.bad, 0),
       },
     ]),
-  ) as Record<keyof typeof ports, { rps: number; p99: number; bad: number }>;
+  ) as Record<Load, { rps: number; p99: number; bad: number }>;
   const ratio = summary.demo.rps / summary.sdk.rps;
+  const modernVsLegacy = summary.demoModern.rps / summary.demo.rps;
+  const modernVsV2 = summary.demoModern.rps / summary.sdkV2.rps;
   return {
     name: 'http',
     title: `HTTP tool calls (generate_random_number, 32 connections, median of ${rounds} interleaved ${seconds} s rounds)`,
@@ -63,11 +96,25 @@ export const httpToolCalls: Benchmark = async (ctx) => {
         `${fmt(ratio, 1)}x`,
       ],
       [
+        'demo bin, same call in 2026-07-28',
+        fmt(summary.demoModern.rps),
+        fmt(summary.demoModern.p99),
+        String(summary.demoModern.bad),
+        `${fmt(summary.demoModern.rps / summary.sdk.rps, 1)}x`,
+      ],
+      [
         'SDK stateless pattern (express)',
         fmt(summary.sdk.rps),
         fmt(summary.sdk.p99),
         String(summary.sdk.bad),
         '1.0x',
+      ],
+      [
+        'SDK v2 createMcpHandler (node:http, 2026-07-28)',
+        fmt(summary.sdkV2.rps),
+        fmt(summary.sdkV2.p99),
+        String(summary.sdkV2.bad),
+        `${fmt(summary.sdkV2.rps / summary.sdk.rps, 1)}x`,
       ],
       [
         'ceiling (node:http, fixed answer)',
@@ -80,10 +127,22 @@ export const httpToolCalls: Benchmark = async (ctx) => {
     targets: [
       { name: 'demo req/s vs SDK baseline', wanted: '>= 4x', met: ratio >= 4, by: `${fmt(ratio, 1)}x` },
       {
-        name: 'demo non-2xx and errors',
+        name: 'demo 2026-07-28 req/s vs its legacy fast path',
+        wanted: '>= 0.9x',
+        met: modernVsLegacy >= 0.9,
+        by: `${fmt(modernVsLegacy, 2)}x`,
+      },
+      {
+        name: 'demo 2026-07-28 req/s vs SDK v2 createMcpHandler',
+        wanted: '>= 5x',
+        met: modernVsV2 >= 5,
+        by: `${fmt(modernVsV2, 1)}x`,
+      },
+      {
+        name: 'demo non-2xx and errors (both eras)',
         wanted: '0',
-        met: summary.demo.bad === 0,
-        by: String(summary.demo.bad),
+        met: summary.demo.bad + summary.demoModern.bad === 0,
+        by: String(summary.demo.bad + summary.demoModern.bad),
       },
     ],
     figures: {
@@ -91,7 +150,11 @@ export const httpToolCalls: Benchmark = async (ctx) => {
       sdkRps: summary.sdk.rps,
       ceilingRps: summary.ceiling.rps,
       demoP99: summary.demo.p99,
+      demoModernRps: summary.demoModern.rps,
+      sdkV2Rps: summary.sdkV2.rps,
       ratio,
+      modernVsLegacy,
+      modernVsV2,
     },
   };
 };

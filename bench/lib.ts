@@ -112,6 +112,26 @@ export async function stopServer(child: ChildProcess): Promise<void> {
   await once(child, 'exit');
 }
 
+/** The same call in the modern era (2026-07-28): its `_meta` and the headers that mirror the body. */
+export const MODERN_TOOL_CALL = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: {
+    name: 'generate_random_number',
+    arguments: { min_value: 1, max_value: 100 },
+    _meta: {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientCapabilities': {},
+    },
+  },
+});
+export const MODERN_HEADERS = {
+  'mcp-protocol-version': '2026-07-28',
+  'mcp-method': 'tools/call',
+  'mcp-name': 'generate_random_number',
+};
+
 export const TOOL_CALL = JSON.stringify({
   jsonrpc: '2.0',
   id: 1,

@@ -1,22 +1,19 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import {
-  InitializeRequestSchema,
   LATEST_PROTOCOL_VERSION,
   type LoggingLevel,
   type ServerCapabilities,
   SUPPORTED_PROTOCOL_VERSIONS,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { z } from 'zod';
-import { describeIssues } from './errors.ts';
+import { LOG_LEVELS as LEVELS, type ModernMeta, SUPPORTED_VERSIONS } from './era.ts';
 import type { Logger } from './logger.ts';
-import { TABLE_METHODS } from './methods.ts';
-import { type ProtocolError, protocolError } from './protocol-error.ts';
+import { isMethodOf } from './methods.ts';
+import { modernResult } from './modern-result.ts';
+import { ProtocolError, protocolError, RPC_ERROR } from './protocol-error.ts';
 import type { CallerIdentity, HandlerContext, ServerDefinition } from './server.ts';
 import { buildPrompts } from './tables/prompts.ts';
 import { buildResources } from './tables/resources.ts';
-import { buildTools } from './tables/tools.ts';
+import { buildTools, type HeaderParam } from './tables/tools.ts';
 
 export type Transport = 'stdio' | 'stateless' | 'stateful';
 
@@ -41,49 +38,8 @@ export interface RequestEnv {
   caller?: CallerIdentity | undefined;
   sessionId?: string | undefined;
   session: SessionState;
-}
-
-const LEVELS: ReadonlyArray<LoggingLevel> = [
-  'debug',
-  'info',
-  'notice',
-  'warning',
-  'error',
-  'critical',
-  'alert',
-  'emergency',
-];
-
-/** The SDK's schema for each request method core answers: initialize, the tables', subscriptions. */
-const REQUEST_SCHEMAS = new Map<string, z.ZodType>([
-  ['initialize', InitializeRequestSchema],
-  ...TABLE_METHODS.map((schema) => [schema.shape.method.value, schema] as [string, z.ZodType]),
-  ['resources/subscribe', SubscribeRequestSchema],
-  ['resources/unsubscribe', UnsubscribeRequestSchema],
-]);
-
-/**
- * A request's params checked with the SDK's schema for its method, as they go to `handle`. A
- * fault is `-32602 invalid params for tools/call: arguments: …`, naming each member at fault (the
- * HTTP fast path words it the same). The caller's own `arguments` object (tools/call, prompts/get)
- * is kept when it has an own `__proto__` key: the SDK's record() drops that key, and core's strict
- * argument check must see it to refuse it as an unknown field, like any other undeclared key.
- */
-export function checkParams(method: string, params: unknown): Record<string, unknown> | undefined {
-  const schema = REQUEST_SCHEMAS.get(method);
-  if (!schema) throw protocolError('MethodNotFound', `method not found: ${method}`);
-  const checked = schema.safeParse({ method, params });
-  if (!checked.success) {
-    throw protocolError(
-      'InvalidParams',
-      `invalid params for ${method}: ${describeIssues(checked.error.issues).text}`,
-    );
-  }
-  const data = (checked.data as { params?: Record<string, unknown> }).params;
-  const raw = (params as { arguments?: unknown } | undefined)?.arguments;
-  if (data && typeof raw === 'object' && raw !== null && Object.hasOwn(raw, '__proto__'))
-    return { ...data, arguments: raw };
-  return data;
+  /** Present for a modern-era request (2026-07-28): what its `_meta` said, checked (era.ts). */
+  modern?: ModernMeta | undefined;
 }
 
 /** How long a request that sent notifications waits before its result (see `handle`). */
@@ -107,9 +63,17 @@ export interface ServerTables {
   readonly definition: ServerDefinition;
   capabilities(transport: Transport): ServerCapabilities;
   initializeResult(requestedVersion: unknown, transport: Transport): Record<string, unknown>;
+  /** The parameters of tool `name` that HTTP mirrors into `Mcp-Param-*` headers (`x-mcp-header`). */
+  toolHeaders(name: string): ReadonlyArray<HeaderParam>;
   /** Whether `method` is answered here (initialize is the transport's, subscriptions the session's). */
   has(method: string): boolean;
-  /** Answers one request; throws a `ProtocolError` for a JSON-RPC error. */
+  /** `server/discover`'s result (modern era), before `modernResult` adds what every result has. */
+  discoverResult(): Record<string, unknown>;
+  /**
+   * Answers one request of either era; throws a `ProtocolError` for a JSON-RPC error. A modern
+   * request (`env.modern`) also gets `server/discover`, loses the methods that era removed, and
+   * its result carries `resultType`, the server's identity and cache hints.
+   */
   handle(method: string, params: Record<string, unknown> | undefined, env: RequestEnv): Promise<unknown>;
   /** The watch function of a subscribable resource, if `uri` names one. */
   watcher(uri: string): ((changed: () => void) => () => void) | undefined;
@@ -165,9 +129,63 @@ export function buildTables(
     return caps;
   };
 
+  const serverInfo = {
+    name: definition.name,
+    version: definition.version,
+    ...(definition.title !== undefined && { title: definition.title }),
+  };
+  const discoverResult = () => ({
+    supportedVersions: SUPPORTED_VERSIONS,
+    // no subscriptions/listen yet: nothing is subscribable in the modern era
+    capabilities: capabilities('stateless'),
+    ...(definition.instructions !== undefined && { instructions: definition.instructions }),
+  });
+
+  // the modern era's own method (methods.ts keeps it out of the legacy era)
+  methods.set('server/discover', async () => discoverResult());
+
+  async function handleModern(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    env: RequestEnv,
+  ): Promise<Record<string, unknown>> {
+    const scope = env.caller ? 'private' : 'public';
+    if (!isMethodOf(method, 'modern') || !methods.has(method))
+      throw protocolError('MethodNotFound', `method not found: ${method}`);
+    try {
+      return modernResult(method, await handle(method, params, env), serverInfo, scope);
+    } catch (error) {
+      // the modern era reports a missing resource as invalid params (2026-07-28 changelog)
+      if (error instanceof ProtocolError && error.code === RPC_ERROR.ResourceNotFound)
+        throw new ProtocolError(RPC_ERROR.InvalidParams, error.message, error.data);
+      throw error;
+    }
+  }
+
+  async function handle(method: string, params: Record<string, unknown> | undefined, env: RequestEnv) {
+    const handler = methods.get(method);
+    if (!handler) throw protocolError('MethodNotFound', `method not found: ${method}`);
+    const sent = { notifications: 0 };
+    const started = observer ? performance.now() : 0;
+    let ok = false;
+    try {
+      const result = await handler(params ?? {}, handlerContext(env, sent), env);
+      ok = true;
+      // The SDK's client runs notification handlers a microtask after reading them; when the
+      // last notifications and the result arrive in one read, the result closes the request
+      // first and those notifications are dropped (lost progress). A short pause after a
+      // request that notified lets them go out in a read of their own.
+      if (sent.notifications > 0) await delay(SETTLE_MS);
+      return result;
+    } finally {
+      observer?.request(method, (performance.now() - started) / 1000, ok);
+    }
+  }
+
   return {
     definition,
     capabilities,
+    discoverResult,
     initializeResult(requestedVersion, transport) {
       const protocolVersion =
         typeof requestedVersion === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(requestedVersion)
@@ -184,26 +202,10 @@ export function buildTables(
         ...(definition.instructions !== undefined && { instructions: definition.instructions }),
       };
     },
+    toolHeaders: (name) => tools.headers(name),
     has: (method) => methods.has(method),
-    async handle(method, params, env) {
-      const handler = methods.get(method);
-      if (!handler) throw protocolError('MethodNotFound', `method not found: ${method}`);
-      const sent = { notifications: 0 };
-      const started = observer ? performance.now() : 0;
-      let ok = false;
-      try {
-        const result = await handler(params ?? {}, handlerContext(env, sent), env);
-        ok = true;
-        // The SDK's client runs notification handlers a microtask after reading them; when the
-        // last notifications and the result arrive in one read, the result closes the request
-        // first and those notifications are dropped (lost progress). A short pause after a
-        // request that notified lets them go out in a read of their own.
-        if (sent.notifications > 0) await delay(SETTLE_MS);
-        return result;
-      } finally {
-        observer?.request(method, (performance.now() - started) / 1000, ok);
-      }
-    },
+    handle: (method, params, env) =>
+      env.modern ? handleModern(method, params, env) : handle(method, params, env),
     watcher: (uri) => resources.watcher(uri),
   };
 }
@@ -242,7 +244,11 @@ export function handlerContext(
     },
     async log(level, data) {
       if (!env.notify || env.signal.aborted) return;
-      const threshold = LEVELS.indexOf(env.session.logLevel ?? DEFAULT_CLIENT_LOG_LEVEL);
+      // modern era: only when this request's _meta asked for a level (server/utilities/logging.mdx)
+      if (env.modern && env.modern.logLevel === undefined) return;
+      const threshold = LEVELS.indexOf(
+        env.modern?.logLevel ?? env.session.logLevel ?? DEFAULT_CLIENT_LOG_LEVEL,
+      );
       if (LEVELS.indexOf(level) < threshold) return;
       sent.notifications++;
       await env.notify({ method: 'notifications/message', params: { level, logger: 'server', data } });

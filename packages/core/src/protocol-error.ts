@@ -7,8 +7,14 @@ export const RPC_ERROR = {
   MethodNotFound: -32601,
   InvalidParams: -32602,
   InternalError: -32603,
-  /** MCP: resources/read of a URI the server does not have. */
+  /** MCP 2025-11-25 and earlier: resources/read of a URI the server does not have (-32602 since). */
   ResourceNotFound: -32002,
+  /** MCP 2026-07-28: the HTTP headers disagree with the body, or a required one is missing. */
+  HeaderMismatch: -32020,
+  /** MCP 2026-07-28: the request needs a client capability its `_meta` did not declare. */
+  MissingRequiredClientCapability: -32021,
+  /** MCP 2026-07-28: `data: { supported, requested }`. */
+  UnsupportedProtocolVersion: -32022,
 } as const;
 
 export type RpcErrorKind = keyof typeof RPC_ERROR;

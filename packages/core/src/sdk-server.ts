@@ -3,8 +3,9 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { AnyObjectSchema, SchemaOutput } from '@modelcontextprotocol/sdk/server/zod-compat.js';
 import { InitializeRequestSchema, type ServerResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { checkParams, type RequestEnv, type ServerTables, type Transport } from './dispatch.ts';
+import type { RequestEnv, ServerTables, Transport } from './dispatch.ts';
 import type { Logger } from './logger.ts';
+import { checkParams } from './methods.ts';
 import { protocolError } from './protocol-error.ts';
 import type { CallerIdentity } from './server.ts';
 

@@ -55,6 +55,11 @@ export interface ToolDefinition<
   title?: string;
   description: string;
   input: I;
+  /**
+   * The JSON Schema listed for the input instead of the one derived from `input`, for a schema
+   * zod cannot express (`$defs`, `$anchor`, `if`/`then`/`else`); `input` still checks the arguments.
+   */
+  inputJsonSchema?: Record<string, unknown>;
   /** With an output schema the handler returns data: sent as `structuredContent` and as JSON text. */
   output?: O;
   /** With an output schema: a line for people, sent as a second text block after the JSON. */
@@ -62,6 +67,11 @@ export interface ToolDefinition<
   annotations?: ToolAnnotations;
   /** Scopes a caller needs when auth is on (any one missing: `FORBIDDEN`). */
   scopes?: ReadonlyArray<string>;
+  /**
+   * Client capabilities the tool cannot work without (`sampling`, `elicitation`, `roots`): a
+   * modern-era call whose `_meta` did not declare one is refused with -32021 before the handler runs.
+   */
+  clientCapabilities?: ReadonlyArray<string>;
   handler: (
     args: InputOf<I>,
     ctx: HandlerContext,
@@ -76,10 +86,12 @@ export interface AnyTool {
   title?: string;
   description: string;
   input: InputSchema;
+  inputJsonSchema?: Record<string, unknown>;
   output?: z.ZodObject;
   summary?: (data: never) => string;
   annotations?: ToolAnnotations;
   scopes?: ReadonlyArray<string>;
+  clientCapabilities?: ReadonlyArray<string>;
   handler: (args: never, ctx: HandlerContext) => unknown;
 }
 

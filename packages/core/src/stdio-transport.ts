@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { type JSONRPCMessage, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { requestIdOf } from './jsonrpc.ts';
 import { errorMessage, ProtocolError, RPC_ERROR } from './protocol-error.ts';
 
 /**
@@ -96,13 +97,4 @@ export class LineTransport implements Transport {
   #reject(id: string | number | null, code: number, message: string): void {
     void this.send(errorMessage(id, new ProtocolError(code, message)) as JSONRPCMessage);
   }
-}
-
-/** The id of something that looks like a request, so its error can be matched to it. */
-export function requestIdOf(value: unknown): string | number | null {
-  if (value && typeof value === 'object' && !Array.isArray(value)) {
-    const id = (value as { id?: unknown }).id;
-    if (typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id))) return id;
-  }
-  return null;
 }

@@ -3,6 +3,7 @@ import { buildTables, type ServerTables } from './dispatch.ts';
 import type { Logger } from './logger.ts';
 import { createSdkServer } from './sdk-server.ts';
 import type { ServerDefinition } from './server.ts';
+import { serveModernOnStdio } from './stdio-modern.ts';
 import { LineTransport } from './stdio-transport.ts';
 
 export interface StdioOptions {
@@ -21,8 +22,9 @@ export interface RunningStdio {
 }
 
 /**
- * Serves a definition over stdio: JSON-RPC on stdout and nothing else (logs go to stderr), every
- * capability including subscriptions. Stops cleanly when stdin ends or on SIGTERM/SIGINT, and
+ * Serves a definition over stdio: JSON-RPC on stdout and nothing else (logs go to stderr), in
+ * both eras: modern requests statelessly (stdio-modern.ts), and after an `initialize` the legacy
+ * era with every capability including subscriptions. Stops cleanly when stdin ends or on SIGTERM/SIGINT, and
  * releases what the definition holds (`close`).
  */
 export async function runStdio(
@@ -39,12 +41,14 @@ export async function runStdio(
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   let closing: Promise<void> | undefined;
+  let modern: ReturnType<typeof serveModernOnStdio> | undefined;
   const close = (reason: string) => {
     closing ??= (async () => {
       options.logger.info({ reason }, 'stopping');
       input.off('end', onEnd);
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      modern?.abortAll(new Error('server stopping'));
       try {
         await server.close();
         await tables.definition.close?.();
@@ -64,6 +68,8 @@ export async function runStdio(
     process.on('SIGINT', onSignal);
   }
   await server.connect(transport);
+  // after connect: the modern era takes its requests before the SDK sees them
+  modern = serveModernOnStdio(transport, tables, options.logger);
   options.logger.info({ server: tables.definition.name, transport: 'stdio' }, 'serving');
   return { closed, close: () => close('closed') };
 }

@@ -1,6 +1,6 @@
 import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -214,6 +214,98 @@ export async function runConformance(url: string, scenario: string): Promise<str
     await rm(cwd, { recursive: true, force: true });
   }
 }
+
+/**
+ * Runs the official conformance suite (`--suite all`, or the `scenarios` given) at `specVersion`
+ * against `url`. `expectedFailures` names scenarios, or single checks as `scenario:check-id`,
+ * that may fail (the suite's baseline; a scenario that passes with a SHOULD warning counts as
+ * failing there). Resolves with the report when the run passed: every failure expected, none of
+ * them stale (a listed one that passed); rejects with the report otherwise.
+ */
+export async function runConformanceSuite(
+  url: string,
+  options: {
+    specVersion: string;
+    expectedFailures?: ReadonlyArray<string>;
+    scenarios?: ReadonlyArray<string>;
+  },
+): Promise<string> {
+  const bin = join(
+    dirname(createRequire(import.meta.url).resolve('@modelcontextprotocol/conformance/package.json')),
+    'dist/index.js',
+  );
+  const cwd = await mkdtemp(join(tmpdir(), 'mcp-conformance-'));
+  const entries = options.expectedFailures ?? [];
+  const run = async (selection: ReadonlyArray<string>, expected: ReadonlyArray<string>) => {
+    const args = [bin, 'server', '--url', url, '--spec-version', options.specVersion, ...selection];
+    if (expected.length) {
+      const baseline = join(cwd, 'expected-failures.yml');
+      await writeFile(
+        baseline,
+        `server:\n${expected.map((entry) => `  - ${JSON.stringify(entry)}\n`).join('')}`,
+      );
+      args.push('--expected-failures', baseline);
+    }
+    try {
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { cwd, timeout: 240_000 });
+      return `${stdout}${stderr}`;
+    } catch (error) {
+      const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+      throw new Error(`conformance at ${options.specVersion} failed against ${url}:\n${stdout}${stderr}`);
+    }
+  };
+  try {
+    if (!options.scenarios) return await run(['--suite', 'all'], entries);
+    const reports: string[] = [];
+    for (const scenario of options.scenarios) {
+      // a scenario's own entries only: another's would be stale in this run
+      const own = entries.filter((entry) => entry === scenario || entry.startsWith(`${scenario}:`));
+      reports.push(await run(['--scenario', scenario], own));
+    }
+    return reports.join('\n');
+  } finally {
+    await rm(cwd, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The conformance scenarios any server passes without the fixture's `test_*` tools, at each
+ * protocol version, over stateless HTTP. Drop `resources-list`, `prompts-list` or
+ * `sep-2164-resource-not-found` for a server without resources or prompts.
+ */
+export const NO_FIXTURE_SCENARIOS = {
+  '2026-07-28': [
+    'server-stateless',
+    'tools-list',
+    'resources-list',
+    'prompts-list',
+    'sep-2164-resource-not-found',
+    'caching',
+    'http-header-validation',
+    'dns-rebinding-protection',
+    'server-sse-multiple-streams',
+  ],
+  '2025-11-25': [
+    'server-initialize',
+    'ping',
+    'logging-set-level',
+    'tools-list',
+    'resources-list',
+    'prompts-list',
+    'dns-rebinding-protection',
+  ],
+} as const satisfies Record<string, ReadonlyArray<string>>;
+
+/**
+ * The checks of those scenarios that need a fixture tool (`test_missing_capability`,
+ * `test_streaming_elicitation`, `test_logging_tool`): the suite fails a check it cannot exercise.
+ */
+export const NO_FIXTURE_EXPECTED_FAILURES: ReadonlyArray<string> = [
+  'server-stateless:sep-2575-server-rejects-undeclared-capability',
+  'server-stateless:sep-2575-missing-capability-http-400',
+  'server-stateless:sep-2575-http-server-no-independent-requests-on-stream',
+  'server-stateless:sep-2575-server-no-log-without-loglevel',
+];
 
 export interface SpawnedHttp {
   /** The MCP endpoint the server logged (`"msg":"listening"`). */

@@ -60,3 +60,24 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
     });
   });
 }
+
+/** How long the rest of an oversized body is read (and dropped) after the 413, at most. */
+const OVERSIZED_LINGER_MS = 5_000;
+
+/**
+ * The 413 goes out at once, but the connection is not closed under a client still sending: its
+ * next write would meet a reset, and most clients (fetch among them) then report the reset
+ * instead of the 413 already waiting for them. The rest of the body is read and dropped until it
+ * ends (the connection is then reused as usual), or the socket is closed after
+ * OVERSIZED_LINGER_MS, so a body announced huge and never sent holds nothing for long.
+ */
+export function lingerOnOversizedBody(req: IncomingMessage): void {
+  if (req.complete) return;
+  req.resume();
+  const socket = req.socket;
+  const timer = setTimeout(() => socket.destroy(), OVERSIZED_LINGER_MS);
+  timer.unref();
+  const done = () => clearTimeout(timer);
+  req.once('end', done);
+  socket.once('close', done);
+}

@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 
 /** What a request to the MCP path is checked against before anything else runs. */
 export interface GuardOptions {
@@ -50,8 +49,9 @@ export function guardOptions(input: {
 }
 
 /**
- * DNS-rebinding protection (Host, then Origin), then what a POST must carry: a JSON content type
- * and, when present, a protocol version this server speaks. Undefined when the request may pass.
+ * DNS-rebinding protection (Host, then Origin), then what a POST must carry: a JSON content type.
+ * The protocol version is checked once the body is read, where the era is decided (era.ts).
+ * Undefined when the request may pass.
  */
 export function checkRequest(req: IncomingMessage, options: GuardOptions): Refusal | undefined {
   const host = (req.headers.host ?? '').toLowerCase();
@@ -64,13 +64,6 @@ export function checkRequest(req: IncomingMessage, options: GuardOptions): Refus
   const origin = req.headers.origin;
   if (origin !== undefined && !originAllowed(origin, options)) {
     return { status: 403, message: `Origin ${origin} is not allowed; set MCP_ALLOWED_ORIGINS to accept it` };
-  }
-  const version = req.headers['mcp-protocol-version'];
-  if (typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
-    return {
-      status: 400,
-      message: `unsupported MCP-Protocol-Version ${version}; supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`,
-    };
   }
   if (req.method === 'POST') {
     const type = (req.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase();

@@ -1,26 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  InitializeRequestSchema,
   JSONRPCNotificationSchema,
   JSONRPCRequestSchema,
   JSONRPCResponseSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { z } from 'zod';
-import { buildTables, checkParams, type RequestEnv, type ServerTables } from '../dispatch.ts';
+import { buildTables, type RequestEnv, type ServerTables } from '../dispatch.ts';
+import { eraOf, type ModernMeta } from '../era.ts';
 import { describeError, describeIssues } from '../errors.ts';
+import { requestIdOf } from '../jsonrpc.ts';
 import type { Logger } from '../logger.ts';
-import { TABLE_METHODS } from '../methods.ts';
+import { checkParams } from '../methods.ts';
 import { errorResponse, ProtocolError, protocolError } from '../protocol-error.ts';
 import type { CallerIdentity, ServerDefinition } from '../server.ts';
-import { requestIdOf } from '../stdio-transport.ts';
-import { BodyTooLargeError, readJsonBody } from './body.ts';
+import { BodyTooLargeError, lingerOnOversizedBody, readJsonBody } from './body.ts';
+import { checkModernRequest, isModernRequest, modernBodylessRefusal, modernStatus } from './modern.ts';
 import { Reply } from './reply.ts';
-
-/** The SDK's schema for each method the stateless fast path answers. */
-const REQUEST_SCHEMAS = new Map<string, z.ZodType>([
-  ['initialize', InitializeRequestSchema],
-  ...TABLE_METHODS.map((schema) => [schema.shape.method.value, schema] as [string, z.ZodType]),
-]);
 
 const SESSION_ONLY = new Set(['resources/subscribe', 'resources/unsubscribe']);
 
@@ -32,7 +26,19 @@ export interface McpHttpHandlerOptions {
   callerOf?: (req: IncomingMessage) => CallerIdentity | undefined;
   /** Aborts every request in flight (shutdown past its grace period). */
   signal?: AbortSignal;
+  /**
+   * Legacy sessions (`--stateful`): every message that is not a modern request goes here, its
+   * body already read when it had one; modern requests are still answered statelessly.
+   */
+  sessions?: LegacySessions | undefined;
 }
+
+export type LegacySessions = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  caller: CallerIdentity | undefined,
+  body: unknown,
+) => Promise<void>;
 
 export type NodeHandler = (
   req: IncomingMessage,
@@ -40,11 +46,15 @@ export type NodeHandler = (
   next?: (error?: unknown) => void,
 ) => void;
 
-/** The handler's core: serve one request as `caller` (what serveHttp's auth found). */
+/**
+ * The handler's core: serve one request as `caller` (what serveHttp's auth found); `body` when
+ * the caller already read it (to tell a modern request from a session's, see serve.ts).
+ */
 export type McpServe = (
   req: IncomingMessage,
   res: ServerResponse,
   caller: CallerIdentity | undefined,
+  body?: unknown,
 ) => void;
 
 /**
@@ -79,8 +89,15 @@ export function createMcpServe(
     { once: true },
   );
 
-  return (req, res, caller) => {
+  return (req, res, caller, body) => {
+    if (body !== undefined) return void answer(body, req, res, caller);
     if (req.method !== 'POST') {
+      const refusal = modernBodylessRefusal(req);
+      if (refusal) {
+        res.setHeader('allow', 'POST');
+        return send(res, refusal.status, errorResponse(null, refusal.error));
+      }
+      if (options.sessions) return void options.sessions(req, res, caller, undefined);
       res.writeHead(405, { allow: 'POST', 'content-type': 'application/json' });
       res.end(
         errorResponse(
@@ -115,6 +132,7 @@ export function createMcpServe(
     res: ServerResponse,
     caller: CallerIdentity | undefined,
   ): Promise<void> {
+    if (options.sessions && !isModernRequest(body, req)) return options.sessions(req, res, caller, body);
     if (Array.isArray(body)) {
       return send(
         res,
@@ -153,18 +171,52 @@ export function createMcpServe(
     const envelope = JSONRPCRequestSchema.safeParse(message);
     if (!envelope.success) {
       const { text } = describeIssues(envelope.error.issues);
-      return send(
-        res,
-        400,
-        errorResponse(requestIdOf(message), protocolError('InvalidRequest', `invalid request: ${text}`)),
-      );
+      // a modern request whose params (its _meta) are malformed is invalid params (basic/index.mdx)
+      const badParams =
+        isModernRequest(message, req) && envelope.error.issues.every((issue) => issue.path[0] === 'params');
+      const failure = badParams
+        ? protocolError('InvalidParams', `invalid params: ${text}`)
+        : protocolError('InvalidRequest', `invalid request: ${text}`);
+      return send(res, 400, errorResponse(requestIdOf(message), failure));
     }
     const { id, method } = envelope.data;
     const reply = new Reply(res, accepts(req, 'text/event-stream'));
+    const headerVersion = req.headers['mcp-protocol-version'] as string | undefined;
+    if (eraOf(method, envelope.data.params, headerVersion) === 'modern')
+      return modern(id, method, envelope.data.params, headerVersion, req, reply, caller);
     try {
       reply.finish(id, await dispatch(method, envelope.data, caller, reply));
     } catch (error) {
       reply.fail(id, error instanceof ProtocolError ? error : internal(error));
+    }
+  }
+
+  /**
+   * A modern-era request (2026-07-28), always stateless: `_meta` and headers first (a fault is
+   * HTTP 400, or 404 for a method this era does not have), then the same `handle` as legacy.
+   */
+  async function modern(
+    id: string | number,
+    method: string,
+    rawParams: unknown,
+    headerVersion: string | undefined,
+    req: IncomingMessage,
+    reply: Reply,
+    caller: CallerIdentity | undefined,
+  ): Promise<void> {
+    let meta: ModernMeta;
+    let params: Record<string, unknown> | undefined;
+    try {
+      ({ meta, params } = checkModernRequest(req, tables, method, rawParams, headerVersion));
+    } catch (error) {
+      const failure = error instanceof ProtocolError ? error : internal(error);
+      return reply.fail(id, failure, modernStatus(failure, 400));
+    }
+    try {
+      reply.finish(id, await run(id, method, params, caller, reply, meta));
+    } catch (error) {
+      const failure = error instanceof ProtocolError ? error : internal(error);
+      reply.fail(id, failure, modernStatus(failure, 200));
     }
   }
 
@@ -174,7 +226,6 @@ export function createMcpServe(
     caller: CallerIdentity | undefined,
     reply: Reply,
   ) {
-    const schema = REQUEST_SCHEMAS.get(method);
     if (SESSION_ONLY.has(method)) {
       throw protocolError(
         'MethodNotFound',
@@ -182,28 +233,43 @@ export function createMcpServe(
       );
     }
     if (
-      !schema ||
-      (method !== 'initialize' && method !== 'ping' && method !== 'logging/setLevel' && !tables.has(method))
+      method !== 'initialize' &&
+      method !== 'ping' &&
+      method !== 'logging/setLevel' &&
+      !tables.has(method)
     ) {
       throw protocolError('MethodNotFound', `method not found: ${method}`);
     }
     const params = checkParams(method, request.params);
     if (method === 'initialize') return tables.initializeResult(params?.protocolVersion, 'stateless');
+    return run(request.id, method, params, caller, reply, undefined);
+  }
+
+  async function run(
+    id: string | number,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    caller: CallerIdentity | undefined,
+    reply: Reply,
+    modern: ModernMeta | undefined,
+  ) {
     const controller = new AbortController();
     const abort = () => controller.abort(new Error('the client closed the connection'));
+    // a closed response is the client's cancellation (basic/patterns/cancellation.mdx)
     reply.res.once('close', abort);
     // one listener on the shutdown signal for all requests, not AbortSignal.any per request
     if (options.signal?.aborted) controller.abort(options.signal.reason);
     running.add(controller);
     const meta = params?._meta as { progressToken?: string | number } | undefined;
     const env: RequestEnv = {
-      requestId: request.id,
+      requestId: id,
       signal: controller.signal,
       logger,
       progressToken: meta?.progressToken,
       notify: reply.canStream ? async (notification) => reply.notify(notification) : undefined,
       caller,
       session: {},
+      modern,
     };
     try {
       return await tables.handle(method, params, env);
@@ -231,25 +297,4 @@ function send(res: ServerResponse, status: number, json: string): void {
 function accepts(req: IncomingMessage, type: string): boolean {
   const accept = req.headers.accept;
   return accept === undefined || accept.includes(type) || accept.includes('*/*');
-}
-
-/** How long the rest of an oversized body is read (and dropped) after the 413, at most. */
-const OVERSIZED_LINGER_MS = 5_000;
-
-/**
- * The 413 goes out at once, but the connection is not closed under a client still sending: its
- * next write would meet a reset, and most clients (fetch among them) then report the reset
- * instead of the 413 already waiting for them. The rest of the body is read and dropped until it
- * ends (the connection is then reused as usual), or the socket is closed after
- * OVERSIZED_LINGER_MS, so a body announced huge and never sent holds nothing for long.
- */
-function lingerOnOversizedBody(req: IncomingMessage): void {
-  if (req.complete) return;
-  req.resume();
-  const socket = req.socket;
-  const timer = setTimeout(() => socket.destroy(), OVERSIZED_LINGER_MS);
-  timer.unref();
-  const done = () => clearTimeout(timer);
-  req.once('end', done);
-  socket.once('close', done);
 }

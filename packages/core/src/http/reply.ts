@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Notification } from '../dispatch.ts';
+import { resultResponse } from '../jsonrpc.ts';
 import { errorResponse, type ProtocolError } from '../protocol-error.ts';
 
 /**
@@ -24,26 +25,29 @@ export class Reply {
         'content-type': 'text/event-stream',
         'cache-control': 'no-cache, no-transform',
         connection: 'keep-alive',
+        // proxies (nginx) must pass each event on at once (streamable-http.mdx)
+        'x-accel-buffering': 'no',
       });
     }
     this.res.write(event(JSON.stringify({ jsonrpc: '2.0', ...notification })));
   }
 
   finish(id: string | number, result: unknown): void {
-    this.#end(`{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${JSON.stringify(result)}}`);
+    this.#end(resultResponse(id, result));
   }
 
-  fail(id: string | number | null, error: ProtocolError): void {
-    this.#end(errorResponse(id, error));
+  /** An error answer; `status` applies unless the response already turned into a stream. */
+  fail(id: string | number | null, error: ProtocolError, status = 200): void {
+    this.#end(errorResponse(id, error), status);
   }
 
-  #end(json: string): void {
+  #end(json: string, status = 200): void {
     if (this.res.writableEnded || this.res.destroyed) return;
     if (this.#streaming) {
       this.res.end(event(json));
       return;
     }
-    this.res.writeHead(200, {
+    this.res.writeHead(status, {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(json),
     });

@@ -112,10 +112,6 @@ export async function serveHttp(
   const tables = buildTables(definition, metrics ? { observer: metrics } : {});
   const shutdown = new AbortController();
 
-  const mcp = createMcpServe(tables, {
-    ...options,
-    signal: shutdown.signal,
-  });
   if (options.stateful) {
     sessions = createSessionManager({
       tables,
@@ -125,6 +121,19 @@ export async function serveHttp(
       ...(options.maxBodyBytes !== undefined && { maxBodyBytes: options.maxBodyBytes }),
     });
   }
+  const sessionManager = sessions;
+  // modern requests are stateless in both modes; with --stateful, the rest goes to the sessions
+  const mcp = createMcpServe(tables, {
+    ...options,
+    signal: shutdown.signal,
+    sessions: sessionManager
+      ? (req, res, caller, body) =>
+          sessionManager.handle(req, res, {
+            ...(caller && { caller }),
+            ...(body !== undefined && { parsedBody: body }),
+          })
+      : undefined,
+  });
   const { redis } = options;
   const whenRedisDown = options.rateLimitWhenRedisDown ?? 'allow';
   const limiter =
@@ -277,7 +286,6 @@ export async function serveHttp(
       inflight.add(res);
       res.once('close', settled);
     }
-    if (sessions) return sessions.handle(req, res, caller ? { caller } : {});
     // the caller is passed along, not stored on the request (a WeakMap or a new property on
     // every request measurably slows the hot path)
     mcp(req, res, caller);

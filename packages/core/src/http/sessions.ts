@@ -5,11 +5,11 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerTables } from '../dispatch.ts';
+import { requestIdOf } from '../jsonrpc.ts';
 import type { Logger } from '../logger.ts';
 import { errorResponse, ProtocolError, RPC_ERROR } from '../protocol-error.ts';
 import { createSdkServer } from '../sdk-server.ts';
 import type { CallerIdentity } from '../server.ts';
-import { requestIdOf } from '../stdio-transport.ts';
 import { BodyTooLargeError, readJsonBody } from './body.ts';
 
 export interface SessionManagerOptions {

@@ -1,6 +1,7 @@
 import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { MethodHandler, TablesObserver } from '../dispatch.ts';
+import type { ModernMeta } from '../era.ts';
 import { AppError, invalidInput, toToolErrorResult } from '../errors.ts';
 import { toJsonSchema } from '../json-schema.ts';
 import { protocolError } from '../protocol-error.ts';
@@ -22,7 +23,7 @@ export function buildTools(tools: ReadonlyArray<AnyTool>, observer?: TablesObser
       name: tool.name,
       ...(tool.title !== undefined && { title: tool.title }),
       description: tool.description,
-      inputSchema: toJsonSchema(input, 'input'),
+      inputSchema: tool.inputJsonSchema ?? toJsonSchema(input, 'input'),
       ...(tool.output && { outputSchema: toJsonSchema(tool.output, 'output') }),
       ...(tool.annotations && {
         annotations: { ...(tool.title && { title: tool.title }), ...tool.annotations },
@@ -30,11 +31,15 @@ export function buildTools(tools: ReadonlyArray<AnyTool>, observer?: TablesObser
     };
   });
   const list = { tools: listed };
+  const headers = new Map(
+    listed.map((tool) => [tool.name, checkedHeaderParams(tool.name, tool.inputSchema)]),
+  );
 
-  const call: MethodHandler = async (params, ctx) => {
+  const call: MethodHandler = async (params, ctx, env) => {
     const name = params.name;
     const built = typeof name === 'string' ? byName.get(name) : undefined;
     if (!built) throw protocolError('InvalidParams', `unknown tool: ${String(name)}`);
+    if (env.modern && built.tool.clientCapabilities) requireCapabilities(built.tool, env.modern);
     if (!observer) return callTool(built, params.arguments, ctx);
     const started = performance.now();
     const result = await callTool(built, params.arguments, ctx);
@@ -44,6 +49,8 @@ export function buildTools(tools: ReadonlyArray<AnyTool>, observer?: TablesObser
 
   return {
     count: tools.length,
+    /** The `x-mcp-header` parameters of a tool's listed input schema (HTTP mirrors them). */
+    headers: (name: string): ReadonlyArray<HeaderParam> => headers.get(name) ?? [],
     methods: [
       ['tools/list', async () => list],
       ['tools/call', call],
@@ -98,4 +105,59 @@ function contentResult(returned: ToolContent): CallToolResult {
   if (returned && typeof returned === 'object' && Array.isArray(returned.content))
     return returned as CallToolResult;
   throw new Error('a tool without an output schema must return text or content blocks');
+}
+
+/** -32021 naming each capability the tool needs and the modern request did not declare. */
+function requireCapabilities(tool: AnyTool, meta: ModernMeta): void {
+  const missing = (tool.clientCapabilities ?? []).filter((name) => !(name in meta.clientCapabilities));
+  if (missing.length === 0) return;
+  throw protocolError(
+    'MissingRequiredClientCapability',
+    `${tool.name} needs the client capability ${missing.join(' and ')}: declare it in _meta["io.modelcontextprotocol/clientCapabilities"]`,
+    { requiredCapabilities: Object.fromEntries(missing.map((name) => [name, {}])) },
+  );
+}
+
+/** A tool parameter mirrored into an `Mcp-Param-{header}` HTTP header (streamable-http.mdx). */
+export interface HeaderParam {
+  header: string;
+  /** The chain of `properties` keys from the input's root to the parameter. */
+  path: ReadonlyArray<string>;
+}
+
+/** RFC 9110 token characters: what a header name may be made of. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * A tool's `x-mcp-header` parameters, checked as the spec constrains them (a token, unique
+ * whatever its case, on a string, integer or boolean): a client drops a tool that breaks one, so
+ * a server that declared it fails at start-up instead, naming the tool.
+ */
+function checkedHeaderParams(tool: string, schema: Record<string, unknown>): HeaderParam[] {
+  const params = headerParams(schema);
+  const seen = new Set<string>();
+  for (const { header, path, type } of params) {
+    const where = `tool ${tool}: x-mcp-header ${JSON.stringify(header)} on ${path.join('.')}`;
+    if (!TOKEN.test(header)) throw new Error(`${where} is not a valid header name`);
+    if (seen.has(header.toLowerCase())) throw new Error(`${where} is used twice (header names ignore case)`);
+    seen.add(header.toLowerCase());
+    if (type !== 'string' && type !== 'integer' && type !== 'boolean')
+      throw new Error(`${where} must be on a string, integer or boolean parameter, not ${String(type)}`);
+  }
+  return params.map(({ header, path }) => ({ header, path }));
+}
+
+/** Every `x-mcp-header` reachable from the root through `properties` alone, as the spec allows. */
+function headerParams(
+  schema: Record<string, unknown>,
+  path: string[] = [],
+): Array<HeaderParam & { type: unknown }> {
+  const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
+  if (!properties || typeof properties !== 'object') return [];
+  return Object.entries(properties).flatMap(([key, property]) => {
+    if (!property || typeof property !== 'object') return [];
+    const header = property['x-mcp-header'];
+    const here = typeof header === 'string' ? [{ header, path: [...path, key], type: property.type }] : [];
+    return [...here, ...headerParams(property, [...path, key])];
+  });
 }

@@ -490,7 +490,12 @@ function genericEntries(b: Builder, catalog: Catalog): void {
   httpOnly('text/plain body', { headers: { 'content-type': 'text/plain' }, status: 415 });
   httpOnly('form body', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415 });
   httpOnly('no content type', { headers: { 'content-type': '' }, status: 415 });
-  httpOnly('unknown protocol version', { headers: { 'mcp-protocol-version': '1999-01-01' }, status: 400 });
+  // read after the body (the era is decided there): MCP 2026-07-28's -32022, naming the version,
+  // with the request's id like every error whose request could be read
+  b.raw('HTTP: unknown protocol version', ping, 1, rpcError([-32022], ['1999-01-01']), {
+    only: 'http',
+    http: { headers: { 'mcp-protocol-version': '1999-01-01' }, status: 400 },
+  });
   httpOnly('body over the 4 MiB limit', { status: 413 }, JSON.stringify({ junk: 'x'.repeat(5 * ONE_MB) }));
 }
 

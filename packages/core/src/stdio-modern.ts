@@ -1,0 +1,78 @@
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestEnv, ServerTables } from './dispatch.ts';
+import { eraOf, readModernMeta } from './era.ts';
+import { describeError } from './errors.ts';
+import type { RequestId } from './jsonrpc.ts';
+import type { Logger } from './logger.ts';
+import { checkParams } from './methods.ts';
+import { errorMessage, ProtocolError, protocolError } from './protocol-error.ts';
+import type { LineTransport } from './stdio-transport.ts';
+
+/**
+ * The modern era (2026-07-28) on a stdio connection the SDK's legacy `Server` is connected to:
+ * every request whose `_meta` claims a modern version, and every `server/discover`, is answered
+ * here by `tables.handle`, statelessly; everything else goes on to the SDK. A probe does not pin
+ * the connection: only an `initialize` does, after which all of it is the SDK's (legacy).
+ * Cancellation is `notifications/cancelled` naming the request (basic/patterns/cancellation.mdx):
+ * the handler's signal aborts and no answer is sent. Returns what stops the requests in flight.
+ */
+export function serveModernOnStdio(
+  transport: LineTransport,
+  tables: ServerTables,
+  logger: Logger,
+): { abortAll(reason: unknown): void } {
+  const legacy = transport.onmessage;
+  const inflight = new Map<RequestId, AbortController>();
+  let pinned = false;
+
+  transport.onmessage = (message) => {
+    if ('method' in message) {
+      const { method, params } = message;
+      if ('id' in message) {
+        if (method === 'initialize') pinned = true;
+        else if (!pinned && eraOf(method, params) === 'modern') return void serve(message.id, method, params);
+      } else if (method === 'notifications/cancelled') {
+        const running = inflight.get((params as { requestId?: RequestId } | undefined)?.requestId ?? '');
+        if (running) return running.abort(new Error('cancelled by the client'));
+      }
+    }
+    legacy?.(message);
+  };
+
+  async function serve(id: RequestId, method: string, rawParams: unknown): Promise<void> {
+    const controller = new AbortController();
+    inflight.set(id, controller);
+    const { signal } = controller;
+    const send = (message: object) =>
+      signal.aborted ? Promise.resolve() : transport.send(message as JSONRPCMessage);
+    try {
+      const modern = readModernMeta(rawParams);
+      const params = checkParams(method, rawParams, 'modern');
+      const env: RequestEnv = {
+        requestId: id,
+        signal,
+        logger,
+        progressToken: (params?._meta as { progressToken?: string | number } | undefined)?.progressToken,
+        notify: (notification) => send({ jsonrpc: '2.0', ...notification }),
+        session: {},
+        modern,
+      };
+      const result = await tables.handle(method, params, env);
+      await send({ jsonrpc: '2.0', id, result });
+    } catch (error) {
+      const failure =
+        error instanceof ProtocolError
+          ? error
+          : protocolError('InternalError', describeError(error, { logger }).text);
+      await send(errorMessage(id, failure));
+    } finally {
+      inflight.delete(id);
+    }
+  }
+
+  return {
+    abortAll(reason) {
+      for (const controller of inflight.values()) controller.abort(reason);
+    },
+  };
+}

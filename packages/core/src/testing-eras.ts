@@ -1,0 +1,78 @@
+// Real clients of both protocol eras, for tests: the SDK v2 client in each of its modes and the
+// MCP Inspector CLI. Exported as `@mcp-stack/core/testing/eras`; needs the dev dependencies
+// `@modelcontextprotocol/client` and (for `runInspector`) `@modelcontextprotocol/inspector`.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+
+export { Client as ClientV2 };
+
+/** Each SDK v2 negotiation mode, with the protocol version a dual-era server ends up at. */
+export const ERA_MODES = [
+  { name: 'legacy', mode: 'legacy', version: '2025-11-25' },
+  { name: 'auto', mode: 'auto', version: '2026-07-28' },
+  { name: 'pinned 2026-07-28', mode: { pin: '2026-07-28' }, version: '2026-07-28' },
+] as const;
+
+export type EraMode = (typeof ERA_MODES)[number]['mode'];
+
+/** Where a server is: a bin to spawn over stdio, or an HTTP endpoint. */
+export type EraTarget =
+  | { stdio: { command: string; args: ReadonlyArray<string>; env?: Record<string, string> } }
+  | { url: string; headers?: Record<string, string> };
+
+export interface EraConnected {
+  client: Client;
+  /** The version the client negotiated (`2025-11-25` or `2026-07-28`). */
+  version: string | undefined;
+  close(): Promise<void>;
+}
+
+/** An SDK v2 client in `mode`, connected to `target`. */
+export async function connectEra(target: EraTarget, mode: EraMode): Promise<EraConnected> {
+  const client = new Client(
+    { name: 'mcp-stack-era-test', version: '0.0.0' },
+    { versionNegotiation: { mode: mode as never } },
+  );
+  const transport =
+    'url' in target
+      ? new StreamableHTTPClientTransport(new URL(target.url), {
+          ...(target.headers && { requestInit: { headers: target.headers } }),
+        })
+      : new StdioClientTransport({
+          command: target.stdio.command,
+          args: [...target.stdio.args],
+          env: { ...(process.env as Record<string, string>), ...target.stdio.env },
+          stderr: 'ignore',
+        });
+  await client.connect(transport);
+  return { client, version: client.getNegotiatedProtocolVersion(), close: () => client.close() };
+}
+
+/**
+ * Runs the MCP Inspector CLI (`--cli`) with `args`, in a temp HOME (its catalog lives there), and
+ * resolves with what it printed on stdout parsed as JSON; rejects with its output on failure.
+ */
+export async function runInspector(
+  args: ReadonlyArray<string>,
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<unknown> {
+  const pkg = createRequire(import.meta.url).resolve('@modelcontextprotocol/inspector/package.json');
+  const bin = join(dirname(pkg), 'clients/launcher/build/index.js');
+  const home = await mkdtemp(join(tmpdir(), 'mcp-inspector-'));
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, '--cli', ...args], {
+      cwd: home,
+      env: { ...process.env, ...options.env, HOME: home },
+      timeout: options.timeoutMs ?? 30_000,
+    });
+    return JSON.parse(stdout);
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
