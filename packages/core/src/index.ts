@@ -32,6 +32,7 @@ export {
   loadConfig,
   SECRET_NAME,
 } from './config.ts';
+export { type DeceptiveTextOptions, deceptiveText } from './deceptive-text.ts';
 export {
   buildTables,
   type Notification,
