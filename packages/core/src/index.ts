@@ -96,7 +96,14 @@ export {
   type ResponseSchema,
   type RetryOptions,
 } from './http-client.ts';
-export { codeForStatus, HttpError, type HttpErrorInit, parseRetryAfter, redactUrl } from './http-error.ts';
+export {
+  codeForStatus,
+  HttpError,
+  type HttpErrorInit,
+  parseRetryAfter,
+  ResponseTooLargeError,
+  redactUrl,
+} from './http-error.ts';
 export { toJsonSchema } from './json-schema.ts';
 export {
   type CreateLoggerOptions,
@@ -124,6 +131,7 @@ export {
   type RateLimiterOptions,
   type RateLimitStore,
 } from './rate-limit.ts';
+export { DEFAULT_MAX_RESPONSE_BYTES } from './response-body.ts';
 export { callerFrom, createSdkServer, type SdkServerOptions } from './sdk-server.ts';
 export {
   type AcquireOptions,
