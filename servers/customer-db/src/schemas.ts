@@ -24,6 +24,11 @@ export const EMAIL_MAX = 254;
 export const QUERY_MAX = 16_384;
 /** Most distinct words one search may combine (each is an index lookup). */
 export const QUERY_TERMS_MAX = 64;
+/**
+ * Most candidates one search call examines when it filters what its index finds (by status, or
+ * by terms with punctuation): past that, the page ends short with a next_cursor to go on from.
+ */
+export const SEARCH_WINDOW = 1_000;
 export const ID_MAX = 32;
 
 export const CustomerSchema = z.object({

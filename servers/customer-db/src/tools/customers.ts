@@ -13,6 +13,7 @@ import {
   nextCursor,
   QUERY_MAX,
   QUERY_TERMS_MAX,
+  SEARCH_WINDOW,
 } from '../schemas.ts';
 import { CREATE, OVERWRITE, READ, SCOPE_READ, SCOPE_WRITE } from './annotations.ts';
 import { customerLine, pageLine } from './summaries.ts';
@@ -43,7 +44,9 @@ export function customerReadTools(customers: CustomersRepository): AnyTool[] {
         'Every word must match the start of a word in the name or email, ignoring case and accents ' +
         '("ali john" finds Alice Johnson; "example.com" finds those emails); a word with punctuation ' +
         `must also appear as typed ("o'brien", "%"). The text is never query syntax. Up to ${QUERY_TERMS_MAX} words. ` +
-        'Without a query, lists customers. Pages: pass next_cursor back as cursor, with the same query and status.',
+        'Without a query, lists customers. Pages: pass next_cursor back as cursor, with the same query and status. ' +
+        `Each call examines at most ${SEARCH_WINDOW} candidates, so a page may hold fewer customers than limit, even none, ` +
+        'while next_cursor is set: the search goes on from there.',
       input: {
         query: z
           .string()
