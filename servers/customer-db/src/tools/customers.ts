@@ -1,6 +1,7 @@
 // get_customer, search_customers, create_customer, update_customer.
 import { type AnyTool, defineTool } from '@mcp-stack/core';
 import { z } from 'zod';
+import type { WriteRunner } from '../db/lock-wait.ts';
 import type { CustomersRepository } from '../repository/customers.ts';
 import {
   CUSTOMER_STATUSES,
@@ -66,7 +67,7 @@ export function customerReadTools(customers: CustomersRepository): AnyTool[] {
   ];
 }
 
-export function customerWriteTools(customers: CustomersRepository): AnyTool[] {
+export function customerWriteTools(customers: CustomersRepository, runWrite: WriteRunner): AnyTool[] {
   return [
     defineTool({
       name: 'create_customer',
@@ -83,7 +84,7 @@ export function customerWriteTools(customers: CustomersRepository): AnyTool[] {
       summary: (c) => `Created ${customerLine(c)}`,
       annotations: CREATE,
       scopes: SCOPE_WRITE,
-      handler: (args) => customers.create(args),
+      handler: (args, ctx) => runWrite(() => customers.create(args), ctx.signal),
     }),
     defineTool({
       name: 'update_customer',
@@ -101,7 +102,8 @@ export function customerWriteTools(customers: CustomersRepository): AnyTool[] {
       summary: customerLine,
       annotations: OVERWRITE,
       scopes: SCOPE_WRITE,
-      handler: ({ customer_id, ...changes }) => customers.update(customer_id, changes),
+      handler: ({ customer_id, ...changes }, ctx) =>
+        runWrite(() => customers.update(customer_id, changes), ctx.signal),
     }),
   ];
 }
