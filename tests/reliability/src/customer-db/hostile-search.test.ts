@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { raw } from '../http/client.ts';
 import { type Cleanup, type RunningServer, runCleanups, startServer, toolCallBody } from '../http/servers.ts';
+import { memoryOf, mib } from '../shared/memory.ts';
 import { runSeed, tempDir } from './harness.ts';
 
 const SLOW = process.env.MCP_STACK_SLOW_TESTS === '1';
@@ -69,13 +70,17 @@ describe(`customer-db searches built to do the most work, over ${CUSTOMERS} cust
   it('answers an ordinary call within a second while eight hostile searches run', async () => {
     // the costliest before: 64 spellings of one long prefix, each checked literally
     const heaviest = HOSTILE_QUERIES[3];
+    const pid = server.child.pid as number;
+    const before = memoryOf(pid);
     const hostile = Array.from({ length: 8 }, () =>
       call('search_customers', { query: heaviest, limit: 100 }),
     );
     const ordinary = await call('get_customer', { customer_id: '1234' });
+    const during = memoryOf(pid);
     const done = await Promise.all(hostile);
+    const after = memoryOf(pid);
     process.stderr.write(
-      `ordinary get_customer during 8 hostile searches: ${Math.round(ordinary.ms)} ms; the searches took ${done.map((d) => Math.round(d.ms)).join(', ')} ms\n`,
+      `ordinary get_customer during 8 hostile searches: ${Math.round(ordinary.ms)} ms; the searches took ${done.map((d) => Math.round(d.ms)).join(', ')} ms; RSS ${mib(before.rss)} / ${mib(during.rss)} / ${mib(after.rss)} (before / during / after)\n`,
     );
     expect(ordinary.result.structuredContent).toMatchObject({ id: '1234', name: 'Alice Johnson' });
     expect(ordinary.ms).toBeLessThan(1_000);

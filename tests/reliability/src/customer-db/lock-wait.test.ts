@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { raw } from '../http/client.ts';
 import { type Cleanup, type RunningServer, runCleanups, startServer, toolCallBody } from '../http/servers.ts';
+import { memoryOf, mib } from '../shared/memory.ts';
 import { tempDir } from './harness.ts';
 
 const HOLDER = fileURLToPath(new URL('./fixtures/lock-holder.ts', import.meta.url));
@@ -94,14 +95,18 @@ describe('customer-db while another process holds the write lock', () => {
 
   it('answers reads while eight writes wait, then completes every write once the lock is released', async () => {
     const holder = await holdLock(dbPath);
+    const pid = server.child.pid as number;
+    const before = memoryOf(pid);
     const writes = Array.from({ length: 8 }, (_, i) =>
       call('update_customer', { customer_id: '1234', name: `Alice Waited ${i}` }),
     );
     const readTimes = await reads();
+    const during = memoryOf(pid);
     await holder.release();
     const written = await Promise.all(writes);
+    const after = memoryOf(pid);
     process.stderr.write(
-      `locked database: 10 reads while 8 writes waited: ${readTimes.map(Math.round).join(', ')} ms; writes done in ${written.map((w) => Math.round(w.ms)).join(', ')} ms\n`,
+      `locked database: 10 reads while 8 writes waited: ${readTimes.map(Math.round).join(', ')} ms; writes done in ${written.map((w) => Math.round(w.ms)).join(', ')} ms; RSS ${mib(before.rss)} / ${mib(during.rss)} / ${mib(after.rss)} (before / during / after)\n`,
     );
     expect(Math.max(...readTimes)).toBeLessThan(1_000);
     for (const { result } of written) expect(result.isError, result.content[0]?.text).toBeFalsy();

@@ -5,17 +5,16 @@
 // connection is closed, the server's peak memory barely moves, and an ordinary call made while
 // the huge body is being offered is answered. Before the fix: the whole body was read (600 MB
 // three times, 2.4 GB RSS).
-import { readFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { SpawnedHttp } from '@mcp-stack/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { raw } from '../http/client.ts';
 import { listenLocal, toolCallBody } from '../http/servers.ts';
 import { cleanEnv } from '../shared/clean-env.ts';
+import { MiB, memoryOf } from '../shared/memory.ts';
 import { Processes } from './fixtures/processes.ts';
 
 const SLOW = process.env.MCP_STACK_SLOW_TESTS === '1';
-const MiB = 1024 * 1024;
 /** What the upstream offers: 600 MB in the long run, 256 MiB otherwise. */
 const HUGE_BYTES = SLOW ? 600_000_000 : 256 * MiB;
 /** The users server's limit (its default, USERS_API_MAX_RESPONSE_BYTES). */
@@ -80,13 +79,6 @@ async function startHugeUpstream() {
     /** Resolves when the next huge body starts. */
     nextOffer: () => new Promise<void>((resolve) => (onOffer = resolve)),
   };
-}
-
-/** Peak and current resident memory of a process, in bytes (Linux /proc). */
-function memoryOf(pid: number): { peak: number; rss: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) * 1024;
-  return { peak: kb('VmHWM'), rss: kb('VmRSS') };
 }
 
 describe.skipIf(process.platform !== 'linux')('users server against an upstream sending a huge body', () => {
