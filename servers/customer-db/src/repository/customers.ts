@@ -91,9 +91,10 @@ export function searchStatements(plan: SearchPlan | undefined, byStatus: boolean
       ? 'SELECT rowid AS id FROM customers_fts WHERE customers_fts MATCH ? AND rowid > ? ORDER BY rowid'
       : 'SELECT customer_id AS id FROM customer_symbols WHERE symbol = ? AND customer_id > ? ORDER BY customer_id';
   if (!byStatus && !literals) {
-    // every word matched by the index itself: exact, bounded by the page's LIMIT
+    // words only (a symbol always comes with its literal term): the full-text index is exact,
+    // so the page's LIMIT bounds it; the plain join, the hot path's shape
     return {
-      page: `SELECT ${COLUMNS} FROM (${candidates} LIMIT ?) w CROSS JOIN customers c ON c.id = w.id ORDER BY w.id`,
+      page: `SELECT ${COLUMNS} FROM customers_fts JOIN customers c ON c.id = customers_fts.rowid WHERE customers_fts MATCH ? AND customers_fts.rowid > ? ORDER BY customers_fts.rowid LIMIT ?`,
     };
   }
   // CROSS JOIN: SQLite keeps the window as the outer loop, so rows come in its order, unsorted
