@@ -34,12 +34,20 @@ export interface BenchContext {
 
 export type Benchmark = (ctx: BenchContext) => Promise<BenchResult>;
 
+const handedOut = new Set<number>();
+
+/** A port free now, never one this process was given before (the kernel may offer a closed one again). */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
+  for (;;) {
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const { port } = server.address() as { port: number };
+    await new Promise((done) => server.close(done));
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 /** Spawns a server and waits until `ready` appears on its stderr (or a line of `"msg":"listening"`). */

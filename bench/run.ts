@@ -11,6 +11,7 @@ import { httpToolCalls } from './http.ts';
 import { type Benchmark, type BenchResult, ROOT } from './lib.ts';
 import { memory } from './memory.ts';
 import { coreOverhead } from './overhead.ts';
+import { scale } from './scale.ts';
 
 const BENCHMARKS: Record<string, Benchmark> = {
   'cold-start': stdioColdStart,
@@ -19,6 +20,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   cache: clientCache,
   'customer-db': customerDbAtSize,
   memory,
+  scale,
 };
 
 const args = process.argv.slice(2);

@@ -71,10 +71,13 @@ async function mcpToolNames(
     });
     child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
     const list = await request(2, 'tools/list', {});
-    return {
-      server: init.result.serverInfo.name,
-      tools: list.result.tools.map((t: { name: string }) => t.name),
-    };
+    const server = init.result?.serverInfo?.name;
+    const tools = list.result?.tools;
+    if (!server || !tools)
+      throw new Error(
+        `unexpected answers: ${JSON.stringify(init)} ${JSON.stringify(list)}; stderr:\n${stderr}`,
+      );
+    return { server, tools: tools.map((t) => t.name) };
   } finally {
     child.stdin.end();
     child.kill('SIGTERM');

@@ -1,11 +1,14 @@
 // core's stateless fast path serving one trivial tool, generate_random_number.
-// Usage: node --conditions=@mcp-stack/source bench/servers/core-random.ts <port> [plain|secure]
+// Usage: node --conditions=@mcp-stack/source bench/servers/core-random.ts <port> [plain|secure|...]
 //   plain:  no auth, rate limit off, no metrics, logs silent
 //   secure: API-key auth, rate limit on (high enough never to refuse), /metrics, info logs
 //   jwt:    the same with JWT auth (RS256, a key made at start); prints `bench-token <jwt>` on stderr
+//   limit:  only the rate limit on (memory buckets); redis-limit: only the rate limit, its buckets
+//           in Redis (MCP_REDIS_URL, default redis://127.0.0.1:6379)
 import { randomInt } from 'node:crypto';
 import {
   apiKeyAuthenticator,
+  connectRedis,
   createLogger,
   defineServer,
   defineTool,
@@ -52,12 +55,20 @@ async function jwtAuth() {
   });
 }
 
+const logger = createLogger({ level: on('logs') ? 'info' : 'silent' });
+const redis =
+  mode === 'redis-limit'
+    ? await connectRedis(process.env.MCP_REDIS_URL || 'redis://127.0.0.1:6379', { logger })
+    : undefined;
 await serveHttp(definition, {
-  logger: createLogger({ level: on('logs') ? 'info' : 'silent' }),
+  logger,
+  // behind a balancer (bench scale), clients send the balancer's Host
+  ...(process.env.MCP_ALLOWED_HOSTS && { allowedHosts: process.env.MCP_ALLOWED_HOSTS.split(',') }),
+  ...(redis && { redis, redisPrefix: `bench-${process.pid}:` }),
   host: '127.0.0.1',
   port,
   metrics: on('metrics'),
-  rateLimit: on('limit') ? { rps: 1_000_000, burst: 1_000_000 } : { rps: 0 },
+  rateLimit: on('limit') || redis ? { rps: 1_000_000, burst: 1_000_000 } : { rps: 0 },
   ...(on('auth') && {
     auth: mode === 'jwt' ? await jwtAuth() : apiKeyAuthenticator([`bench:${BENCH_API_KEY}`]),
   }),

@@ -103,6 +103,40 @@ export const CORE_OPTIONS: ReadonlyArray<OptionSpec> = [
     schema: envInt(1, 10_000_000),
   },
   {
+    env: 'MCP_REDIS_URL',
+    description:
+      'Redis shared by every replica: rate limits are counted there (redis://[user:password@]host:port[/db])',
+    defaultText: 'none: in memory, per process',
+    secret: true,
+    schema: envRedisUrl(),
+  },
+  {
+    env: 'MCP_REDIS_PREFIX',
+    description: 'prefix of every key this server writes in Redis: deployments sharing one Redis keep apart',
+    defaultText: 'mcp-stack:',
+    schema: z.string().max(100),
+  },
+  {
+    env: 'MCP_REDIS_TIMEOUT_MS',
+    description: 'longest wait for one Redis command; past it, the request goes on under the policy below',
+    defaultText: '250',
+    schema: envInt(10, 10_000),
+  },
+  {
+    env: 'MCP_RATE_LIMIT_WHEN_REDIS_DOWN',
+    description:
+      'allow (fail open: limits not enforced) or refuse (fail closed: 429) while Redis cannot answer',
+    defaultText: 'allow',
+    schema: z.enum(['allow', 'refuse']),
+  },
+  {
+    env: 'MCP_METRICS_PORT',
+    description:
+      'serve /metrics, /healthz and /readyz on this port of their own (not beside MCP); 0 picks a free one',
+    defaultText: 'none: beside MCP',
+    schema: envPort(),
+  },
+  {
     env: 'MCP_MAX_BODY_BYTES',
     description: 'largest request body',
     defaultText: '4194304',
@@ -127,12 +161,26 @@ export const CORE_OPTIONS: ReadonlyArray<OptionSpec> = [
     schema: envInt(0, 3_600_000),
   },
   {
+    env: 'MCP_SHUTDOWN_DELAY_MS',
+    description:
+      'behind a load balancer: time serving with /readyz 503 before the listener closes on shutdown',
+    defaultText: '0',
+    schema: envInt(0, 600_000),
+  },
+  {
     env: 'LOG_LEVEL',
     description: 'fatal, error, warn, info, debug, trace or silent (logs go to stderr)',
     defaultText: 'info',
     schema: envLogLevel(),
   },
 ];
+
+/** A redis:// or rediss:// URL. */
+function envRedisUrl() {
+  return z.string().refine((value) => /^rediss?:\/\/[^\s/]/.test(value) && URL.canParse(value), {
+    error: 'expected a redis:// or rediss:// URL, such as redis://127.0.0.1:6379',
+  });
+}
 
 /** The parsed contract configuration, keyed by variable name. */
 export function coreConfigSchema(defaultPort: number) {
@@ -151,10 +199,18 @@ export function coreConfigSchema(defaultPort: number) {
     MCP_ALLOWED_ORIGINS: envList().default([]),
     MCP_RATE_LIMIT_RPS: envNumber(0, 1_000_000).default(50),
     MCP_RATE_LIMIT_BURST: envInt(1, 10_000_000).default(100),
+    MCP_REDIS_URL: envRedisUrl().optional(),
+    MCP_REDIS_PREFIX: z.string().max(100).default('mcp-stack:'),
+    MCP_REDIS_TIMEOUT_MS: envInt(10, 10_000).default(250),
+    MCP_RATE_LIMIT_WHEN_REDIS_DOWN: z
+      .enum(['allow', 'refuse'], { error: 'expected allow or refuse' })
+      .default('allow'),
+    MCP_METRICS_PORT: envPort().optional(),
     MCP_MAX_BODY_BYTES: envInt(1, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
     MCP_SESSION_IDLE_MS: envInt(1_000, 86_400_000).default(600_000),
     MCP_MAX_SESSIONS: envInt(1, 1_000_000).default(1_000),
     MCP_SHUTDOWN_GRACE_MS: envInt(0, 3_600_000).default(10_000),
+    MCP_SHUTDOWN_DELAY_MS: envInt(0, 600_000).default(0),
     LOG_LEVEL: envLogLevel().default('info'),
   });
 }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { helpText, parseCli, type ServerCli } from './cli.ts';
 import { envBoolean, envUrl } from './config.ts';
 import { defineServer } from './server.ts';
+import { spawnHttp } from './testing.ts';
 
 const FIXTURE_BIN = fileURLToPath(new URL('./test-fixtures/fixture-bin.ts', import.meta.url));
 
@@ -141,42 +142,33 @@ describe('parseCli', () => {
 
 describe('a server bin over HTTP', () => {
   it('logs one "listening" line with its URL, serves, and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, [FIXTURE_BIN, '--http', '--port', '0'], {
-      env: { ...process.env, LOG_LEVEL: 'info' },
-    });
-    let stderr = '';
+    const server = await spawnHttp(process.execPath, [FIXTURE_BIN, '--http', '--port', '0']);
     let stdout = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    await expect.poll(() => stderr.includes('"msg":"listening"'), { timeout: 10_000 }).toBe(true);
-    const line = JSON.parse(stderr.split('\n').find((l) => l.includes('"msg":"listening"')) ?? '{}');
-    expect(line.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
-    const health = await fetch(new URL('/healthz', line.url));
-    expect(health.status).toBe(200);
-    child.kill('SIGTERM');
-    const [code] = await once(child, 'exit');
-    expect(code).toBe(0);
-    expect(stdout).toBe('');
-    expect(stderr).toContain('"msg":"stopped"');
+    server.child.stdout.on('data', (chunk) => (stdout += chunk));
+    try {
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+      const health = await fetch(new URL('/healthz', server.url));
+      expect(health.status).toBe(200);
+      expect(await server.stop()).toBe(0);
+      expect(stdout).toBe('');
+      expect(server.stderr()).toContain('"msg":"stopped"');
+    } finally {
+      await server.stop();
+    }
   });
 
   it('fails to start with a clear message when the port is taken', async () => {
-    const first = spawn(process.execPath, [FIXTURE_BIN, '--http', '--port', '0']);
-    let firstErr = '';
-    first.stderr.on('data', (chunk) => (firstErr += chunk));
-    await expect.poll(() => firstErr.includes('"msg":"listening"'), { timeout: 10_000 }).toBe(true);
-    const port = new URL(JSON.parse(firstErr.split('\n').find((l) => l.includes('listening')) ?? '{}').url)
-      .port;
+    const first = await spawnHttp(process.execPath, [FIXTURE_BIN, '--http', '--port', '0']);
+    const second = spawn(process.execPath, [FIXTURE_BIN, '--http', '--port', new URL(first.url).port]);
     try {
-      const second = spawn(process.execPath, [FIXTURE_BIN, '--http', '--port', port]);
       let err = '';
       second.stderr.on('data', (chunk) => (err += chunk));
       const [code] = await once(second, 'exit');
       expect(code).toBe(1);
-      expect(err).toContain(`fixture-server: port ${port} on 127.0.0.1 is already in use`);
+      expect(err).toContain(`fixture-server: port ${new URL(first.url).port} on 127.0.0.1 is already in use`);
     } finally {
-      first.kill('SIGTERM');
-      await once(first, 'exit');
+      if (second.exitCode === null && second.signalCode === null) second.kill('SIGKILL');
+      await first.stop();
     }
   });
 });

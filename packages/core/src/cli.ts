@@ -123,7 +123,7 @@ export async function runCli<O extends Record<string, OptionSpec>>(
       return 0;
     }
     const { serveHttp } = await import('./http/serve.ts');
-    const running = await serveHttp(definition, { logger, ...(await httpOptions(config)) });
+    const running = await serveHttp(definition, { logger, ...(await httpOptions(config, logger, cli.bin)) });
     return (await running.closed) ? 0 : 1;
   } catch (error) {
     logger.fatal({ err: error }, 'could not start');
@@ -192,9 +192,30 @@ export function startCli<O extends Record<string, OptionSpec>>(
   );
 }
 
-/** The contract's configuration as `serveHttp` options. */
-export async function httpOptions(config: CoreConfig) {
+/**
+ * The contract's configuration as `serveHttp` options. With MCP_REDIS_URL, the link to Redis
+ * (serveHttp closes it when it stops); the rate limiter then counts there.
+ */
+export async function httpOptions(config: CoreConfig, logger: Logger, name = 'mcp-stack') {
+  const limited = config.MCP_RATE_LIMIT_RPS > 0;
+  const redis =
+    config.MCP_REDIS_URL && limited
+      ? await (await import('./redis.ts')).connectRedis(config.MCP_REDIS_URL, {
+          logger,
+          name,
+          commandTimeoutMs: config.MCP_REDIS_TIMEOUT_MS,
+          consequence:
+            config.MCP_RATE_LIMIT_WHEN_REDIS_DOWN === 'allow'
+              ? 'rate limits are not enforced until it is back'
+              : 'requests are refused (429) until it is back',
+        })
+      : undefined;
   return {
+    ...(redis && {
+      redis,
+      redisPrefix: config.MCP_REDIS_PREFIX,
+      rateLimitWhenRedisDown: config.MCP_RATE_LIMIT_WHEN_REDIS_DOWN,
+    }),
     host: config.MCP_HOST,
     port: config.MCP_PORT,
     auth: await authenticatorFrom(config),
@@ -208,7 +229,9 @@ export async function httpOptions(config: CoreConfig) {
       maxSessions: config.MCP_MAX_SESSIONS,
     },
     maxBodyBytes: config.MCP_MAX_BODY_BYTES,
+    metricsPort: config.MCP_METRICS_PORT,
     shutdownGraceMs: config.MCP_SHUTDOWN_GRACE_MS,
+    shutdownDelayMs: config.MCP_SHUTDOWN_DELAY_MS,
   };
 }
 

@@ -131,6 +131,12 @@ export {
   type RateLimiterOptions,
   type RateLimitStore,
 } from './rate-limit.ts';
+export {
+  type RedisDownPolicy,
+  RedisRateLimitStore,
+  type RedisRateLimitStoreOptions,
+} from './rate-limit-redis.ts';
+export { connectRedis, type RedisLink, type RedisLinkOptions, redisTarget } from './redis.ts';
 export { DEFAULT_MAX_RESPONSE_BYTES } from './response-body.ts';
 export { callerFrom, createSdkServer, type SdkServerOptions } from './sdk-server.ts';
 export {

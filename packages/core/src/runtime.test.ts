@@ -65,7 +65,7 @@ describe.each(transports)('over $name', (transport) => {
     connected = await transport.connect();
     client = connected.client;
     recorded.set(transport.name, answers);
-  }, 20_000);
+  });
   afterAll(async () => {
     await connected?.close();
   });
@@ -235,7 +235,7 @@ describe.each(transports)('over $name', (transport) => {
       updates.push(n.params.uri);
     });
     await client.subscribeResource({ uri: 'fixture://info' });
-    await expect.poll(() => updates.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => updates.length, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
     await client.unsubscribeResource({ uri: 'fixture://info' });
     const count = updates.length;
     await new Promise((r) => setTimeout(r, 200));

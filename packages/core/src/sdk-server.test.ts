@@ -151,7 +151,7 @@ beforeAll(async () => {
   await stdio.start();
   expect((await stdio.request('init', 'initialize', INIT_PARAMS)).result).toBeDefined();
   stdio.input.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
-}, 20_000);
+});
 
 afterAll(async () => {
   stdio.input.end();

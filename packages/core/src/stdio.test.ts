@@ -50,7 +50,7 @@ describe('stdio server', () => {
       { jsonrpc: '2.0', id: 8, method: 'ping' },
     ];
     for (const request of requests) send(child, request);
-    await expect.poll(() => out().includes('"id":8'), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => out().includes('"id":8'), { timeout: 30_000 }).toBe(true);
     child.stdin.end();
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
@@ -84,7 +84,7 @@ describe('stdio server', () => {
   it('exits 0 on SIGTERM, saying why on stderr', async () => {
     const { child, err } = start();
     send(child, init);
-    await expect.poll(() => err().includes('"msg":"serving"'), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => err().includes('"msg":"serving"'), { timeout: 30_000 }).toBe(true);
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);

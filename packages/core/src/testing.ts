@@ -2,6 +2,7 @@ import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -88,8 +89,10 @@ export async function connectInMemory(
 export interface ServedForTest {
   /** The MCP endpoint. */
   url: string;
-  /** `http://127.0.0.1:PORT`, for /healthz and friends. */
+  /** `http://127.0.0.1:PORT`, the MCP listener's origin. */
   origin: string;
+  /** Where /healthz, /readyz and /metrics are: `origin`, unless `metricsPort` gave them a port. */
+  ops: string;
   close(): Promise<boolean>;
 }
 
@@ -106,7 +109,7 @@ export async function serveForTest(
     shutdownGraceMs: 1_000,
     ...options,
   });
-  return { url: running.url, origin: new URL(running.url).origin, close: running.close };
+  return { url: running.url, origin: new URL(running.url).origin, ops: running.opsUrl, close: running.close };
 }
 
 /** An SDK client connected over Streamable HTTP to `url`. */
@@ -149,7 +152,27 @@ export async function spawnStdio(
 async function connectClient(transport: Transport): Promise<Connected> {
   const client = new Client(CLIENT_INFO, { capabilities: {} });
   await client.connect(transport);
+  deliverResponsesLast(transport);
   return { client, close: () => client.close() };
+}
+
+/**
+ * The SDK v1 client runs a notification's handler a microtask after reading it, but settles a
+ * request on its response at once and forgets the request's progress handler; so progress read
+ * in the same chunk as its request's response is dropped. A stdio client on a busy machine reads
+ * many lines at once, and loses progress no server-side pause can save. This hands each response
+ * to the client one macrotask later, after the handlers of everything read before it have run.
+ * (Core's servers also pause briefly before a result that follows notifications, for the clients
+ * we do not control: see SETTLE_MS in dispatch.ts.)
+ */
+export function deliverResponsesLast(transport: Transport): void {
+  const deliver = transport.onmessage;
+  if (!deliver) throw new Error('deliverResponsesLast: connect the client to the transport first');
+  transport.onmessage = (message, extra) => {
+    if ('id' in message && ('result' in message || 'error' in message))
+      setImmediate(() => deliver(message, extra));
+    else deliver(message, extra);
+  };
 }
 
 /** The official conformance scenarios that apply to any server over stateless HTTP. */
@@ -204,7 +227,9 @@ export interface SpawnedHttp {
 
 /**
  * Spawns a server bin over HTTP (pass `--http --port 0` in `args`) and waits for its
- * `"msg":"listening"` line; rejects with its stderr if it exits or does not listen in time.
+ * `"msg":"listening"` line; rejects with its stderr if it exits or does not listen in time
+ * (`timeoutMs`, 45 s: a hang detector below the suite's one-minute test timeout, far above the
+ * second or two a start from source takes on a busy machine).
  */
 export async function spawnHttp(
   command: string,
@@ -214,7 +239,7 @@ export async function spawnHttp(
   const child = spawn(command, [...args], { env: { ...process.env, LOG_LEVEL: 'info', ...options.env } });
   let stderr = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => fail('did not log "listening" in time'), options.timeoutMs ?? 15_000);
+    const timer = setTimeout(() => fail('did not log "listening" in time'), options.timeoutMs ?? 45_000);
     const fail = (why: string) => {
       clearTimeout(timer);
       child.kill('SIGKILL');
@@ -270,4 +295,43 @@ export function captureLogs(): {
         .filter(Boolean)
         .map((line) => JSON.parse(line) as Record<string, unknown>),
   };
+}
+
+/** The services some tests need, as this project's machines run them (override with the variable). */
+export const TEST_SERVICES = {
+  redis: { variable: 'TEST_REDIS_URL', url: 'redis://127.0.0.1:6379', defaultPort: 6379 },
+  postgres: {
+    variable: 'TEST_POSTGRES_URL',
+    url: 'postgres://postgres@127.0.0.1:5432/test',
+    defaultPort: 5432,
+  },
+} as const;
+
+/**
+ * The URL of a service a test needs (Redis, PostgreSQL), read from the environment with the
+ * machine's default, once it accepts a TCP connection. When it does not: under CI (`CI` set) this
+ * throws, so CI never passes by skipping; elsewhere it says why on stderr and answers
+ * `undefined`, for `describe.skipIf(!url)`.
+ */
+export async function serviceUrl(name: keyof typeof TEST_SERVICES): Promise<string | undefined> {
+  const service = TEST_SERVICES[name];
+  const url = process.env[service.variable] || service.url;
+  const { hostname, port } = new URL(url);
+  const reachable = await new Promise<boolean>((resolve) => {
+    const socket = connect({
+      host: hostname.replace(/^\[|\]$/g, ''),
+      port: Number(port || service.defaultPort),
+    });
+    socket.setTimeout(2_000, () => socket.destroy(new Error('timed out')));
+    socket.once('connect', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+  if (reachable) return url;
+  const why = `${name} is not reachable at ${hostname}:${port} (${service.variable}, default ${service.url})`;
+  if (process.env.CI) throw new Error(`${why}: CI runs every test that needs it; start it and run again`);
+  process.stderr.write(`skipping the tests that need ${name}: ${why}\n`);
+  return undefined;
 }

@@ -6,9 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { type RunningUsersApi, startUsersApi } from '@mcp-stack/users-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scaffold } from './scaffold.ts';
+import { lockNewImporters } from './test-support/lock-importers.ts';
 import { STACK_MARKER } from './workspace.ts';
 
-// Minutes, not seconds: a full workspace copy, an offline install, builds and three test runs.
+// Minutes, not seconds: a full workspace copy, an offline install, builds and three test runs. The
+// install links from the store only (no registry: tests reach no outside host), so the new packages'
+// lockfile entries are written from what the lockfile already resolves (see lock-importers.ts).
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIOME = join(ROOT, 'node_modules/.bin/biome');
 const FIXTURE = fileURLToPath(new URL('./test-fixtures/petstore-3.0.yaml', import.meta.url));
@@ -61,7 +64,8 @@ describe('scaffolded servers in a temp copy of the workspace', () => {
     expect([billing.port, petstore.port, users.port]).toEqual([3004, 3005, 3006]);
     expect([billing, petstore, users].flatMap((r) => r.byHand)).toEqual([]);
 
-    run(root, 'pnpm', ['install', '--offline', '--no-frozen-lockfile']);
+    lockNewImporters(root, ['servers/billing', 'servers/petstore', 'servers/users-gen']);
+    run(root, 'pnpm', ['install', '--offline', '--frozen-lockfile']);
     const filters = ['billing', 'petstore', 'users-gen'].flatMap((n) => [
       '--filter',
       `@mcp-stack/server-${n}...`,

@@ -28,7 +28,9 @@ export function commonFiles({ names, port, description }: PackagePlan): Generate
         license: 'MIT',
         type: 'module',
         engines: { node: '>=22.12' },
-        bin: { [names.bin]: './dist/bin.js' },
+        // under publishConfig: pnpm pack makes it the bin, and a workspace install does not warn
+        // that dist/bin.js is missing before the first build
+        publishConfig: { bin: { [names.bin]: './dist/bin.js' } },
         files: ['dist', 'README.md'],
         exports: {
           '.': {

@@ -119,7 +119,7 @@ describe('scaffold into a copy of the workspace', () => {
         'README.md',
       ]),
     );
-    expect(JSON.parse(read(root, 'servers/billing/package.json')).bin).toEqual({
+    expect(JSON.parse(read(root, 'servers/billing/package.json')).publishConfig.bin).toEqual({
       'mcp-server-billing': './dist/bin.js',
     });
     expect(read(root, 'servers/billing/src/cli.ts')).toContain('port: 3004');

@@ -31,9 +31,7 @@ function dataDir() {
 }
 
 describe('mcp-server-customer-db over stdio', () => {
-  it('creates its database in MCP_STACK_DATA_DIR, answers, and logs only to stderr', {
-    timeout: 30_000,
-  }, async () => {
+  it('creates its database in MCP_STACK_DATA_DIR, answers, and logs only to stderr', async () => {
     const dir = dataDir();
     const spawned = await spawnStdio(process.execPath, NODE_ARGS, {
       env: { ...CLEAN_ENV, MCP_STACK_DATA_DIR: dir, LOG_LEVEL: 'debug' },
@@ -55,7 +53,7 @@ describe('mcp-server-customer-db over stdio', () => {
     expect(spawned.stderr()).toContain('"msg":"database open"');
   });
 
-  it('stdio.ts in read-only mode offers the reading tools only', { timeout: 30_000 }, async () => {
+  it('stdio.ts in read-only mode offers the reading tools only', async () => {
     const dir = dataDir();
     const path = join(dir, 'ro.sqlite');
     const first = await spawnStdio(process.execPath, [...NODE_ARGS, '--db', path], { env: CLEAN_ENV });
@@ -82,7 +80,7 @@ describe('http.ts', () => {
       env: { ...CLEAN_ENV, CUSTOMER_DB_PATH: join(data.dir, 'http.sqlite') },
       timeoutMs: 20_000,
     });
-  }, 30_000);
+  });
   afterAll(async () => {
     await http?.stop();
     data.cleanup();

@@ -41,7 +41,7 @@ describe('mcp-server-users, spawned', () => {
     } finally {
       await stdio.close();
     }
-  }, 20_000);
+  });
 
   it('serves the tools over HTTP on a free port, with /readyz checking the API, and stops on SIGTERM', async () => {
     const child = spawn(process.execPath, ['--conditions=@mcp-stack/source', BIN, '--http', '--port', '0'], {
@@ -51,7 +51,7 @@ describe('mcp-server-users, spawned', () => {
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     await expect
-      .poll(() => stderr.includes('"msg":"listening"') || child.exitCode !== null, { timeout: 15_000 })
+      .poll(() => stderr.includes('"msg":"listening"') || child.exitCode !== null, { timeout: 30_000 })
       .toBe(true);
     const line = stderr.split('\n').find((l) => l.includes('"msg":"listening"'));
     expect(line, stderr).toBeDefined();
@@ -89,5 +89,5 @@ describe('mcp-server-users, spawned', () => {
     expect(code).toBe(0);
     expect(stderr).not.toContain(PASSWORD);
     expect(stderr).not.toContain(API_KEY);
-  }, 30_000);
+  });
 });

@@ -118,7 +118,7 @@ describe('stateless HTTP: bad messages get JSON-RPC errors, never HTML or stacks
     const chunk = 'x'.repeat(64 * 1024);
     socket.write(chunk.repeat(2));
     // the 413 arrives while most of the body is still to be sent
-    await vi.waitFor(() => expect(received).toMatch(/^HTTP\/1\.1 413 /), { timeout: 5_000 });
+    await vi.waitFor(() => expect(received).toMatch(/^HTTP\/1\.1 413 /), { timeout: 30_000 });
     for (let sent = 2 * chunk.length; sent < size; sent += chunk.length) {
       if (!socket.write(chunk)) await once(socket, 'drain');
       await setTimeout(1);
@@ -129,7 +129,7 @@ describe('stateless HTTP: bad messages get JSON-RPC errors, never HTML or stacks
       `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n` +
         `Accept: application/json, text/event-stream\r\nContent-Length: ${next.length}\r\n\r\n${next}`,
     );
-    await vi.waitFor(() => expect(received).toContain('"sum":5'), { timeout: 5_000 });
+    await vi.waitFor(() => expect(received).toContain('"sum":5'), { timeout: 30_000 });
     expect(errors).toEqual([]);
     socket.destroy();
   });

@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { RedisLink } from '../redis.ts';
 import type { Semaphore } from '../semaphore.ts';
 
 /** What the tables report about each request and tool call (see dispatch.ts). */
@@ -20,6 +21,8 @@ export interface MetricsOptions {
   sessions?: () => number;
   /** Semaphores to report (active and queued), by name: an upstream's concurrency bound. */
   semaphores?: Record<string, Semaphore>;
+  /** The link to the Redis replicas share, when there is one. */
+  redis?: RedisLink;
   /** Node's process metrics (memory, event loop lag, GC); default true. */
   processMetrics?: boolean;
 }
@@ -159,6 +162,27 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       registers: [registry],
       collect() {
         for (const [name, semaphore] of semaphores) this.set({ name }, semaphore.active);
+      },
+    });
+  }
+  const { redis } = options;
+  if (redis) {
+    new Gauge({
+      name: 'mcp_redis_up',
+      help: '1 while the shared Redis answers, 0 during an outage',
+      registers: [registry],
+      collect() {
+        this.set(redis.up ? 1 : 0);
+      },
+    });
+    let reported = 0;
+    new Counter({
+      name: 'mcp_redis_failures_total',
+      help: 'Redis commands that failed or timed out (the policy answered instead)',
+      registers: [registry],
+      collect() {
+        this.inc(redis.failures - reported);
+        reported = redis.failures;
       },
     });
   }

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { AuthError, type Authenticator, protectedResourceMetadata, wwwAuthenticate } from '../auth.ts';
 import { buildTables } from '../dispatch.ts';
 import { type RateDecision, RateLimiter } from '../rate-limit.ts';
+import { type RedisDownPolicy, RedisRateLimitStore } from '../rate-limit-redis.ts';
+import type { RedisLink } from '../redis.ts';
 import type { Semaphore } from '../semaphore.ts';
 import type { CallerIdentity, ServerDefinition } from '../server.ts';
 import { checkRequest, type GuardOptions, guardOptions, isLoopbackHost } from './guards.ts';
@@ -27,14 +29,37 @@ export interface ServeHttpOptions extends Omit<McpHttpHandlerOptions, 'signal' |
   allowedOrigins?: ReadonlyArray<string> | undefined;
   /** Per client (key id, else address); `rps: 0` turns it off. Default 50/s, burst 100. */
   rateLimit?: { rps: number; burst?: number } | RateLimiter;
+  /**
+   * Redis shared by the replicas (MCP_REDIS_URL): the rate limiter's buckets live there, so a
+   * client's limit holds across replicas. Reported on /readyz and /metrics; closed on stop.
+   */
+  redis?: RedisLink | undefined;
+  /** Prefix of the keys written in Redis (MCP_REDIS_PREFIX, default `mcp-stack:`). */
+  redisPrefix?: string;
+  /** While Redis cannot answer: `allow` (default: fail open) or `refuse` (fail closed, and not ready). */
+  rateLimitWhenRedisDown?: RedisDownPolicy;
   /** Sessions on the SDK transport (`--stateful`) instead of the stateless fast path. */
   stateful?: false | { idleMs?: number; maxSessions?: number };
   /** `/metrics` in Prometheus text; default on. */
   metrics?: boolean;
+  /**
+   * A port of its own for `/metrics`, `/healthz` and `/readyz` (MCP_METRICS_PORT), on the same host:
+   * probes and scrapers reach them there, and the MCP listener answers 404 for them. 0 picks a
+   * free one. Unset: they are served beside MCP.
+   */
+  metricsPort?: number | undefined;
   /** Semaphores to report on /metrics (an upstream's concurrency bound). */
   semaphores?: Record<string, Semaphore>;
   /** How long in-flight requests may take to finish on shutdown (default 10 s). */
   shutdownGraceMs?: number;
+  /**
+   * Behind a load balancer: how long to keep serving after shutdown begins, answering /readyz
+   * with 503, before the listener closes (MCP_SHUTDOWN_DELAY_MS, default 0). A connection the
+   * balancer opens just as the listener closes is cut before its request is read, and the
+   * balancer cannot tell whether it was served; a delay of a few health-check intervals lets it
+   * take the replica out of rotation first.
+   */
+  shutdownDelayMs?: number;
   /** Each readiness check's time limit (default 5 s). */
   readinessTimeoutMs?: number;
   /** Stop on SIGTERM and SIGINT (default true). */
@@ -45,6 +70,8 @@ export interface RunningHttp {
   /** The MCP endpoint: `http://127.0.0.1:3001/mcp`. */
   url: string;
   port: number;
+  /** Where `/metrics`, `/healthz` and `/readyz` are served: `http://127.0.0.1:9464` (the MCP origin unless `metricsPort`). */
+  opsUrl: string;
   server: Server;
   metrics: Metrics | undefined;
   /** Stops accepting, lets in-flight requests finish within the grace period; true when all did. */
@@ -80,6 +107,7 @@ export async function serveHttp(
       : createMetrics({
           sessions: () => sessions?.size ?? 0,
           ...(options.semaphores && { semaphores: options.semaphores }),
+          ...(options.redis && { redis: options.redis }),
         });
   const tables = buildTables(definition, metrics ? { observer: metrics } : {});
   const shutdown = new AbortController();
@@ -97,10 +125,22 @@ export async function serveHttp(
       ...(options.maxBodyBytes !== undefined && { maxBodyBytes: options.maxBodyBytes }),
     });
   }
+  const { redis } = options;
+  const whenRedisDown = options.rateLimitWhenRedisDown ?? 'allow';
   const limiter =
     options.rateLimit instanceof RateLimiter
       ? options.rateLimit
-      : new RateLimiter({ rps: options.rateLimit?.rps ?? 50, burst: options.rateLimit?.burst ?? 100 });
+      : new RateLimiter({
+          rps: options.rateLimit?.rps ?? 50,
+          burst: options.rateLimit?.burst ?? 100,
+          // one bucket per client for every replica of this server
+          ...(redis && {
+            store: new RedisRateLimitStore(redis, {
+              prefix: `${options.redisPrefix ?? 'mcp-stack:'}rl:${definition.name}:`,
+              whenDown: whenRedisDown,
+            }),
+          }),
+        });
   const readiness = Object.entries(definition.readiness ?? {});
   const scopes = [...new Set((definition.tools ?? []).flatMap((tool) => tool.scopes ?? []))].sort();
   // the POSTs in flight: what shutdown waits for
@@ -135,9 +175,7 @@ export async function serveHttp(
         return failed(error);
       }
     }
-    if (pathname === '/healthz') return json(res, 200, { status: 'ok' });
-    if (pathname === '/readyz') return void ready(res);
-    if (pathname === '/metrics' && metrics) return void sendMetrics(res);
+    if (!opsServer && serveOps(pathname, res)) return;
     if (auth && (pathname === METADATA_PATH || pathname === `${METADATA_PATH}${path}`)) {
       return json(
         res,
@@ -154,6 +192,32 @@ export async function serveHttp(
       error: { code: 'NOT_FOUND', message: `nothing at ${pathname}; MCP is served at ${path}` },
     });
   });
+
+  /** `/healthz`, `/readyz`, `/metrics`; false for any other path. */
+  function serveOps(pathname: string, res: ServerResponse): boolean {
+    if (pathname === '/healthz') json(res, 200, { status: 'ok' });
+    else if (pathname === '/readyz') void ready(res);
+    else if (pathname === '/metrics' && metrics) void sendMetrics(res);
+    else return false;
+    return true;
+  }
+  const opsServer =
+    options.metricsPort === undefined
+      ? undefined
+      : createServer((req, res) => {
+          const pathname = (req.url ?? '/').split('?', 1)[0] ?? '/';
+          if (req.method !== 'GET' && req.method !== 'HEAD') {
+            res.setHeader('allow', 'GET, HEAD');
+            return json(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'GET only here' } });
+          }
+          if (!serveOps(pathname, res))
+            json(res, 404, {
+              error: {
+                code: 'NOT_FOUND',
+                message: `nothing at ${pathname}; here: /healthz, /readyz, /metrics`,
+              },
+            });
+        });
 
   // set once listening (port 0: the allow-list needs the port actually bound), before any request
   let guards!: GuardOptions;
@@ -239,6 +303,8 @@ export async function serveHttp(
   }
 
   async function ready(res: ServerResponse): Promise<void> {
+    // going away: out of the load balancer's rotation at once, whatever the checks say
+    if (stopping) return json(res, 503, { status: 'stopping', checks: {} });
     const timeoutMs = options.readinessTimeoutMs ?? 5_000;
     const results = await Promise.all(
       readiness.map(async ([name, check]) => {
@@ -250,11 +316,23 @@ export async function serveHttp(
         }
       }),
     );
-    const failed = results.some(([, outcome]) => outcome !== 'ok');
-    json(res, failed ? 503 : 200, {
-      status: failed ? 'not ready' : 'ready',
-      checks: Object.fromEntries(results),
-    });
+    let failed = results.some(([, outcome]) => outcome !== 'ok');
+    const checks: Record<string, string> = Object.fromEntries(results);
+    if (redis) {
+      // asks Redis now (within its command timeout) rather than trusting the last request
+      const up = await redis
+        .run((client) => client.ping())
+        .then(
+          () => true,
+          () => false,
+        );
+      if (up) checks.redis = 'ok';
+      else if (whenRedisDown === 'refuse') {
+        checks.redis = 'unavailable: requests are refused until it is back';
+        failed = true;
+      } else checks.redis = 'unavailable: serving, rate limits not enforced until it is back';
+    }
+    json(res, failed ? 503 : 200, { status: failed ? 'not ready' : 'ready', checks });
   }
 
   async function sendMetrics(res: ServerResponse): Promise<void> {
@@ -267,6 +345,16 @@ export async function serveHttp(
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${host}:${port}${path}`;
+  let opsUrl = `http://${host}:${port}`;
+  if (opsServer) {
+    try {
+      await listen(opsServer, options.host, options.metricsPort as number, 'MCP_METRICS_PORT');
+    } catch (error) {
+      server.close();
+      throw error;
+    }
+    opsUrl = `http://${host}:${(opsServer.address() as AddressInfo).port}`;
+  }
   const base = (options.publicUrl ?? `http://${host}:${port}`).replace(/\/+$/, '');
   resourceUrl = `${base}${path}`;
   metadataUrl = `${base}${METADATA_PATH}${path}`;
@@ -294,6 +382,12 @@ export async function serveHttp(
       'stopping: no new connections, finishing requests in flight',
     );
     stopping = true;
+    const delayMs = options.shutdownDelayMs ?? 0;
+    if (delayMs > 0) {
+      // still serving (each answer its connection's last), while /readyz says 503
+      logger.info({ delayMs }, 'stopping: out of rotation first (/readyz 503), then closing the listener');
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
     // the answers in flight are their connections' last: clients come back on a new connection,
     // which is refused, instead of sending more calls to a server that is going away
     for (const res of inflight) {
@@ -324,6 +418,13 @@ export async function serveHttp(
     } catch (error) {
       logger.error({ err: error }, 'error while releasing the server');
     }
+    await redis?.close();
+    if (opsServer) {
+      // probes saw 503 "stopping" until now
+      const opsStopped = new Promise<void>((resolve) => opsServer.close(() => resolve()));
+      opsServer.closeAllConnections();
+      await opsStopped;
+    }
     logger.info({ clean }, clean ? 'stopped' : 'stopped: requests were cut at the grace deadline');
     resolveClosed(clean);
     return clean;
@@ -336,10 +437,16 @@ export async function serveHttp(
   }
   // only now: a supervisor that reads this line may signal at once, and the handlers are in place
   logger.info(
-    { server: definition.name, url, auth: auth?.kind ?? 'none', mode: sessions ? 'stateful' : 'stateless' },
+    {
+      server: definition.name,
+      url,
+      ...(opsServer && { ops: opsUrl }),
+      auth: auth?.kind ?? 'none',
+      mode: sessions ? 'stateful' : 'stateless',
+    },
     'listening',
   );
-  return { url, port, server, metrics, close: () => close('closed'), closed };
+  return { url, port, opsUrl, server, metrics, close: () => close('closed'), closed };
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -141,7 +141,7 @@ describe('stateful sessions over the SDK client', () => {
       updates.push(n.params.uri);
     });
     await client.subscribeResource({ uri: 'fixture://info' });
-    await expect.poll(() => updates.length, { timeout: 2_000 }).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => updates.length, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
     expect(new Set(updates)).toEqual(new Set(['fixture://info']));
     await client.unsubscribeResource({ uri: 'fixture://info' });
     await delay(60);
@@ -158,7 +158,7 @@ describe('stateful sessions over the SDK client', () => {
     a.client.setNotificationHandler(ResourceUpdatedNotificationSchema, () => void seen.a++);
     b.client.setNotificationHandler(ResourceUpdatedNotificationSchema, () => void seen.b++);
     await a.client.subscribeResource({ uri: 'fixture://info' });
-    await expect.poll(() => seen.a, { timeout: 2_000 }).toBeGreaterThanOrEqual(3);
+    await expect.poll(() => seen.a, { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
     expect(seen.b).toBe(0);
   });
 
@@ -239,7 +239,7 @@ describe('limits and lifetimes', () => {
     cleanups.push(() => harness.close());
     const { client, sessionId } = await connect(harness.url);
     await client.close(); // a client that goes away without DELETE (its GET stream closes)
-    await expect.poll(() => harness.manager.size, { timeout: 2_000 }).toBe(0);
+    await expect.poll(() => harness.manager.size, { timeout: 30_000 }).toBe(0);
     const after = await raw(harness.url, {
       body: message(2, 'ping'),
       headers: { 'mcp-session-id': sessionId },
@@ -262,7 +262,7 @@ describe('limits and lifetimes', () => {
     expect(slow.status).toBe(200);
     expect(slow.json().result.structuredContent).toEqual({ steps: 4, completed: true });
     expect(harness.manager.size).toBe(1);
-    await expect.poll(() => harness.manager.size, { timeout: 2_000 }).toBe(0);
+    await expect.poll(() => harness.manager.size, { timeout: 30_000 }).toBe(0);
   });
 
   it('binds the caller at initialize: another caller on that session gets 404', async () => {

@@ -19,7 +19,7 @@ import {
 let deps: Deps;
 beforeAll(async () => {
   deps = await startDeps();
-}, 30_000);
+});
 afterAll(async () => {
   await deps?.close();
 });

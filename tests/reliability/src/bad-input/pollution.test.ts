@@ -50,7 +50,7 @@ let before: Record<string, string[]>;
 beforeAll(async () => {
   deps = await startDeps();
   before = snapshot();
-}, 30_000);
+});
 afterAll(async () => {
   await deps?.close();
 });

@@ -15,7 +15,7 @@ const SLOW_RUNS = 1_000;
 let deps: Deps;
 beforeAll(async () => {
   deps = await startDeps();
-}, 30_000);
+});
 afterAll(async () => {
   await deps?.close();
 });

@@ -209,7 +209,7 @@ describe('SIGTERM under load', () => {
         } else {
           const call = post(server.url, toolCallBody('get_user', { user_id: slowUserId }, i));
           slow.push({
-            inFlight: expect.poll(() => users.held() > i, { timeout: 10_000 }).toBe(true),
+            inFlight: expect.poll(() => users.held() > i, { timeout: 30_000 }).toBe(true),
             done: call.done,
             check: (outcome) =>
               expect(resultOf(outcome)?.structuredContent).toMatchObject({
@@ -251,7 +251,7 @@ describe('SIGTERM under load', () => {
       const exited = once(server.child, 'exit') as Promise<[number | null]>;
 
       // a new connection is refused while the process is still finishing the calls in flight
-      await expect.poll(() => freshConnection(server.url), { timeout: 10_000 }).toBe('ECONNREFUSED');
+      await expect.poll(() => freshConnection(server.url), { timeout: 30_000 }).toBe('ECONNREFUSED');
       expect(server.child.exitCode).toBeNull();
       // the slow uploads are still in the server's hands: now they finish sending
       release();

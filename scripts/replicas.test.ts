@@ -1,0 +1,192 @@
+// `pnpm start --replicas 3`: each MCP server as three replicas behind a real HAProxy, sharing rate
+// limits through a real Redis. Needs both (Debian: apt-get install haproxy redis-server); where one
+// is missing the tests are skipped with the reason, except under CI, which installs HAProxy itself
+// (.ci/run) and fails rather than skip.
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serviceUrl } from '@mcp-stack/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haproxyPath } from './stack/haproxy.ts';
+import { freePort, isAlive, type StackRun, startStack, untilOutput } from './test-support.ts';
+
+const REDIS = await serviceUrl('redis');
+const HAPROXY = haproxyPath() !== undefined;
+if (!HAPROXY) {
+  const why = 'haproxy is not on PATH (Debian: apt-get install haproxy)';
+  if (process.env.CI) throw new Error(`${why}: CI installs it in .ci/run`);
+  process.stderr.write(`skipping the replica tests: ${why}\n`);
+}
+
+const KEY = 'replica-tests-key-0123456789abcdef';
+const HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  authorization: `Bearer ${KEY}`,
+};
+
+/** One stateless MCP call through the balancer: the HTTP status and the JSON-RPC answer, or the network error. */
+async function call(url: string, method: string, params: unknown) {
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: HEADERS,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    });
+    const text = await response.text();
+    let body: {
+      result?: { isError?: boolean; structuredContent?: Record<string, unknown> };
+      error?: unknown;
+    };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = { error: text.slice(0, 200) };
+    }
+    return { status: response.status, body };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return { status: 0, body: { error: `${String(error)}: ${cause?.code ?? ''} ${cause?.message ?? ''}` } };
+  }
+}
+
+const ok = (r: Awaited<ReturnType<typeof call>>) =>
+  r.status === 200 && !r.body.error && !r.body.result?.isError;
+
+/** Workers calling in a loop until stopped; every outcome is kept. */
+function load(
+  workers: number,
+  next: (worker: number, i: number) => Promise<Awaited<ReturnType<typeof call>>>,
+) {
+  let running = true;
+  const outcomes: Array<{ at: number; ok: boolean; what: string }> = [];
+  const done = Promise.all(
+    Array.from({ length: workers }, async (_, worker) => {
+      for (let i = 0; running; i++) {
+        const result = await next(worker, i);
+        outcomes.push({ at: performance.now(), ok: ok(result), what: JSON.stringify(result).slice(0, 300) });
+      }
+    }),
+  );
+  return {
+    outcomes,
+    async stop() {
+      running = false;
+      await done;
+    },
+  };
+}
+
+describe.skipIf(!REDIS || !HAPROXY)('pnpm start --replicas 3 (HAProxy, Redis)', () => {
+  const runs: StackRun[] = [];
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'mcp-stack-replicas-'));
+  });
+  afterAll(async () => {
+    for (const run of runs) await run.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function stack(only: string, env: Record<string, string>) {
+    const port = await freePort();
+    const variable = only === 'demo' ? 'DEMO_MCP_PORT' : 'CUSTOMER_DB_MCP_PORT';
+    const run = await startStack(['--replicas', '3', '--only', only], {
+      [variable]: String(port),
+      MCP_STACK_DATA_DIR: join(dataDir, randomUUID()),
+      MCP_REDIS_URL: REDIS as string,
+      // buckets of their own: other runs sharing this Redis keep apart
+      MCP_REDIS_PREFIX: `test-${randomUUID()}:`,
+      MCP_API_KEYS: `agent:${KEY}`,
+      LOG_LEVEL: 'warn',
+      ...env,
+    });
+    runs.push(run);
+    const pids = [...run.output().matchAll(new RegExp(`${only}#(\\d) pid (\\d+)`, 'g'))].map((m) =>
+      Number(m[2]),
+    );
+    expect(pids).toHaveLength(3);
+    return { run, url: `http://127.0.0.1:${port}/mcp`, pids };
+  }
+
+  it("holds a client's rate limit across the replicas: its burst once, not three times", async () => {
+    const { url } = await stack('demo', { MCP_RATE_LIMIT_RPS: '0.1', MCP_RATE_LIMIT_BURST: '30' });
+    const statuses: number[] = [];
+    // 90 calls, 10 at a time, spread by HAProxy over the three replicas
+    for (let batch = 0; batch < 9; batch++) {
+      const results = await Promise.all(Array.from({ length: 10 }, () => call(url, 'tools/list', {})));
+      statuses.push(...results.map((r) => r.status));
+    }
+    const allowed = statuses.filter((s) => s === 200).length;
+    // the burst, plus what 0.1 tokens a second refilled meanwhile: within 10% of the limit
+    expect(allowed).toBeGreaterThanOrEqual(30);
+    expect(allowed).toBeLessThanOrEqual(33);
+    expect(statuses.filter((s) => s !== 200).every((s) => s === 429)).toBe(true);
+  });
+
+  describe('customer-db, three replicas over one database', () => {
+    let url: string;
+    let run: StackRun;
+    let pids: number[];
+    beforeAll(async () => {
+      ({ url, run, pids } = await stack('customer-db', { MCP_RATE_LIMIT_RPS: '0' }));
+    });
+
+    it('restarts every replica one at a time under load (kill -USR2) and fails no request', async () => {
+      const reads = load(4, () =>
+        call(url, 'tools/call', { name: 'get_customer', arguments: { customer_id: '1234' } }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300)); // some calls before the restart, none required
+      const pid = /kill -USR2 (\d+)/.exec(run.output())?.[1];
+      process.kill(Number(pid), 'SIGUSR2');
+      await untilOutput(run.child, run.output, 'mcp-stack: rolling restart done');
+      await reads.stop();
+      const failed = reads.outcomes.filter((o) => !o.ok);
+      expect(failed.map((o) => o.what)).toEqual([]);
+      expect(reads.outcomes.length).toBeGreaterThan(20);
+      // every replica is a new process
+      const after = /rolling restart done: (.*)/.exec(run.output())?.[1] ?? '';
+      const newPids = [...after.matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
+      expect(newPids).toHaveLength(3);
+      for (const old of pids) expect(newPids).not.toContain(old);
+      pids = newPids;
+    });
+
+    it('loses no acknowledged write when a replica is killed under load; the balancer routes around it', async () => {
+      const acknowledged: string[] = [];
+      const writes = load(4, async (worker, i) => {
+        const email = `w${worker}-${i}-${randomUUID().slice(0, 8)}@example.com`;
+        const result = await call(url, 'tools/call', {
+          name: 'create_customer',
+          arguments: { name: `Writer ${worker}`, email },
+        });
+        if (ok(result)) acknowledged.push(String(result.body.result?.structuredContent?.id));
+        return result;
+      });
+      // wait until writes flow, then kill one replica outright
+      while (acknowledged.length < 20) await new Promise((resolve) => setTimeout(resolve, 20));
+      const victim = pids[1] as number;
+      process.kill(victim, 'SIGKILL');
+      const killedAt = performance.now();
+      await untilOutput(run.child, run.output, 'exited (SIGKILL); starting it again');
+      // and keep writing until 100 more were acknowledged after the kill
+      const target = acknowledged.length + 100;
+      while (acknowledged.length < target) await new Promise((resolve) => setTimeout(resolve, 20));
+      await writes.stop();
+      expect(isAlive(victim)).toBe(false);
+
+      // only calls in flight on the killed replica may fail: at most one per worker
+      const failedAfter = writes.outcomes.filter((o) => !o.ok && o.at >= killedAt);
+      expect(failedAfter.length, failedAfter.map((o) => o.what).join('\n')).toBeLessThanOrEqual(4);
+      expect(writes.outcomes.filter((o) => !o.ok && o.at < killedAt)).toEqual([]);
+      // the last 50 calls all went through
+      expect(writes.outcomes.slice(-50).every((o) => o.ok)).toBe(true);
+      // every acknowledged write is there, read back through the balancer
+      for (const id of acknowledged) {
+        const read = await call(url, 'tools/call', { name: 'get_customer', arguments: { customer_id: id } });
+        expect(ok(read), `customer ${id}: ${JSON.stringify(read)}`).toBe(true);
+      }
+    });
+  });
+});
