@@ -146,7 +146,7 @@ export function jwtAuthenticator(options: JwtOptions): Authenticator {
     } catch (error) {
       throw new AuthError(`invalid token: ${jwtReason(error)}`, 'invalid_token');
     }
-    const clientId = String(payload.sub ?? payload.client_id ?? payload.azp ?? 'unknown');
+    const clientId = subjectOf(payload);
     const identity: CallerIdentity = { clientId, scopes: scopesOf(payload), extra: { claims: payload } };
     const until = Math.min(
       now() + VERIFIED_JWT_MS,
@@ -170,6 +170,25 @@ export function jwtAuthenticator(options: JwtOptions): Authenticator {
 }
 
 const VERIFIED_JWT_MS = 5 * 60_000;
+
+/** The claims that may name the caller, in the order they are read. */
+const SUBJECT_CLAIMS = ['sub', 'client_id', 'azp'] as const;
+
+/**
+ * Who a verified token speaks for: the first of `sub`, `client_id`, `azp` that is present, which
+ * must be a non-empty string. A token naming no one is refused rather than given a shared name:
+ * every such caller would share one rate-limit bucket and could take over each other's sessions.
+ */
+export function subjectOf(payload: JWTPayload): string {
+  const claim = SUBJECT_CLAIMS.find((name) => payload[name] !== undefined);
+  const value = claim === undefined ? undefined : payload[claim];
+  if (typeof value === 'string' && value !== '') return value;
+  const why =
+    claim === undefined
+      ? 'has no sub, client_id or azp claim'
+      : `has a ${claim} that is not a non-empty string`;
+  throw new AuthError(`invalid token: it ${why} to identify the caller`, 'invalid_token');
+}
 
 function scopesOf(payload: JWTPayload): string[] {
   if (typeof payload.scope === 'string') return payload.scope.split(/\s+/).filter(Boolean);

@@ -12,7 +12,7 @@ import {
   type HttpClientOptions,
   type HttpMethod,
 } from './http-client.ts';
-import { HttpError, parseRetryAfter, redactUrl } from './http-error.ts';
+import { HttpError, parseRetryAfter, ResponseTooLargeError, redactUrl } from './http-error.ts';
 import { Semaphore } from './semaphore.ts';
 
 const BASE = 'http://users.test';
@@ -554,4 +554,103 @@ describe('options and helpers', () => {
     expect(parseRetryAfter('3.5', now)).toBeUndefined();
     expect(parseRetryAfter(null, now)).toBeUndefined();
   });
+});
+
+describe('response size limit', () => {
+  const body = (bytes: number) => JSON.stringify({ pad: 'x'.repeat(bytes - 10) }); // `bytes` long
+
+  it('accepts a body of exactly maxResponseBytes and refuses one byte more, once, without retrying', async () => {
+    let size = 1024;
+    server.use(
+      http.get(
+        `${BASE}/users`,
+        () =>
+          new HttpResponse(body(size), {
+            headers: { 'content-type': 'application/json', 'content-length': String(size) },
+          }),
+      ),
+    );
+    const api = client({ maxResponseBytes: 1024 });
+    await expect(api.get('/users')).resolves.toMatchObject({ pad: expect.any(String) });
+    size = 1025;
+    requests.length = 0;
+    const refused = await api.get('/users').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ResponseTooLargeError);
+    expect(refused).toBeInstanceOf(HttpError);
+    expect(refused).toMatchObject({
+      code: 'UPSTREAM_ERROR',
+      status: 200,
+      attempts: 1,
+      limitBytes: 1024,
+      declaredBytes: 1025,
+      details: { reason: 'response_too_large', limitBytes: 1024, declaredBytes: 1025 },
+    });
+    expect((refused as Error).message).toBe(
+      'GET http://users.test/users answered 200 with a body over the 1024-byte limit (1025 bytes); refused, not retried',
+    );
+    expect(requests).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('counts a chunked body as it streams, and refuses an error status body the same way', async () => {
+    const chunked = () =>
+      new HttpResponse(
+        new ReadableStream({
+          start(controller) {
+            for (let i = 0; i < 64; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(1024)));
+            controller.close();
+          },
+        }),
+        { status: 503 },
+      );
+    server.use(http.get(`${BASE}/users`, chunked));
+    const refused = await client({ maxResponseBytes: 4096 })
+      .get('/users')
+      .catch((error: unknown) => error);
+    expect(refused).toMatchObject({
+      name: 'ResponseTooLargeError',
+      status: 503,
+      attempts: 1,
+      declaredBytes: undefined,
+    });
+    expect((refused as Error).message).toMatch(
+      /answered 503 with a body over the 4096-byte limit \(more than that\)/,
+    );
+    expect(requests).toHaveLength(1);
+  });
+
+  it('defaults to 10 MiB', async () => {
+    server.use(http.get(`${BASE}/big`, () => new HttpResponse(body(10 * 1024 * 1024 + 1))));
+    await expect(client().get('/big')).rejects.toMatchObject({ limitBytes: 10 * 1024 * 1024 });
+  });
+
+  it('refuses a bad limit at creation', () => {
+    expect(() => createHttpClient({ baseUrl: BASE, maxResponseBytes: 0 })).toThrow(/maxResponseBytes/);
+  });
+});
+
+describe('paths', () => {
+  beforeEach(() => {
+    server.use(http.all(`${BASE}/*`, ({ request }) => HttpResponse.json({ url: request.url })));
+  });
+
+  it.each([
+    [`${BASE}/api`, 'users', `${BASE}/api/users`],
+    [`${BASE}/api`, '/users/1', `${BASE}/api/users/1`],
+    [`${BASE}/api/`, 'users', `${BASE}/api/users`],
+    [`${BASE}/api`, '', `${BASE}/api`],
+    [`${BASE}/api/`, '', `${BASE}/api/`],
+    [`${BASE}/api`, '?page=2', `${BASE}/api?page=2`],
+    [`${BASE}/v1/api`, 'users?x=1', `${BASE}/v1/api/users?x=1`],
+  ])('joins base %s and path %j as %s', async (baseUrl, path, expected) => {
+    await expect(client({ baseUrl }).get(path)).resolves.toEqual({ url: expected });
+  });
+
+  it.each(['..', '../admin', 'users/../../admin', '%2e%2e/admin', 'users/%2E./x', './users', 'a/./b'])(
+    'refuses the path %j, which would leave the base path, before sending anything',
+    async (path) => {
+      await expect(client({ baseUrl: `${BASE}/api` }).get(path)).rejects.toThrow(/has a \. or \.\. segment/);
+      expect(requests).toHaveLength(0);
+    },
+  );
 });

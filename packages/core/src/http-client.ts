@@ -2,7 +2,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { TtlCache } from './cache.ts';
 import { describeIssues, type SchemaIssue } from './errors.ts';
 import { authHeaders, type HttpAuth } from './http-auth.ts';
-import { codeForStatus, HttpError, parseRetryAfter, redactUrl } from './http-error.ts';
+import { codeForStatus, HttpError, parseRetryAfter, ResponseTooLargeError, redactUrl } from './http-error.ts';
+import { checkMaxBytes, DEFAULT_MAX_RESPONSE_BYTES, readBoundedText } from './response-body.ts';
 import { type Release, Semaphore } from './semaphore.ts';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -49,6 +50,12 @@ export interface HttpClientOptions {
   timeoutMs?: number;
   /** Across all attempts and the waits between them, in ms; default none. */
   totalTimeoutMs?: number;
+  /**
+   * The largest response body accepted, in bytes; default 10 MiB (`DEFAULT_MAX_RESPONSE_BYTES`).
+   * A larger one (declared in Content-Length, or counted as it streams) is refused with a
+   * `ResponseTooLargeError`, not retried, and never buffered past the limit.
+   */
+  maxResponseBytes?: number;
   retry?: RetryOptions;
   concurrency?: number | Semaphore;
   cache?: { ttlMs: number; max: number } | TtlCache<HttpCacheEntry>;
@@ -105,6 +112,7 @@ interface Prepared {
 
 type Outcome =
   | { kind: 'response'; status: number; statusText: string; headers: Headers; text: string }
+  | { kind: 'tooLarge'; status: number; declared: number | undefined; received: number }
   | { kind: 'failed'; timedOut: boolean; error: unknown };
 
 export function createHttpClient(options: HttpClientOptions): HttpClient {
@@ -113,6 +121,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const totalTimeoutMs =
     options.totalTimeoutMs === undefined ? undefined : checkMs('totalTimeoutMs', options.totalTimeoutMs);
   const retry = resolveRetry(options.retry ?? {});
+  const maxResponseBytes = checkMaxBytes(
+    'maxResponseBytes',
+    options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+  );
   const { auth, logger } = options;
   if (auth && !['bearer', 'apiKey', 'headers'].includes(auth.type)) {
     throw new TypeError(`http client auth.type must be bearer, apiKey or headers, got ${String(auth.type)}`);
@@ -177,7 +189,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const wait =
         IDEMPOTENT.has(req.method) && attempt <= retry.limit ? retryDelay(outcome, attempt) : undefined;
       if (wait === undefined) throw failure(req, outcome, attempt);
-      const reason = outcome.kind === 'response' ? `status ${outcome.status}` : describeFailure(req, outcome);
+      const reason = outcome.kind === 'failed' ? describeFailure(req, outcome) : `status ${outcome.status}`;
       logger?.warn(
         { method: req.method, url: req.safeUrl, attempt, delayMs: wait, reason },
         'retrying request',
@@ -214,10 +226,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         body: req.body ?? null,
         signal: anySignal([signal, attemptTimeout]) ?? attemptTimeout,
       });
-      const text = await response.text();
-      logger?.debug({ ...line, status: response.status, ms: since(started) }, 'http request');
+      const body = await readBoundedText(response, maxResponseBytes);
       const { status, statusText, headers } = response;
-      return { kind: 'response', status, statusText, headers, text };
+      if (body.kind === 'tooLarge') {
+        const { declared, received } = body;
+        logger?.warn({ ...line, status, declared, received, limit: maxResponseBytes }, 'response too large');
+        return { kind: 'tooLarge', status, declared, received };
+      }
+      logger?.debug({ ...line, status, bytes: body.bytes, ms: since(started) }, 'http request');
+      return { kind: 'response', status, statusText, headers, text: body.text };
     } catch (error) {
       const failed: Outcome = { kind: 'failed', timedOut: attemptTimeout.aborted, error };
       logger?.debug(
@@ -232,6 +249,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   /** The wait before the next attempt, or undefined when this outcome is not worth retrying. */
   function retryDelay(outcome: Outcome, attempt: number): number | undefined {
+    if (outcome.kind === 'tooLarge') return undefined; // the same request would bring the same body
     if (outcome.kind === 'response') {
       if (!retry.statusCodes.includes(outcome.status)) return undefined;
       const retryAfterMs = parseRetryAfter(outcome.headers.get('retry-after'), now());
@@ -243,6 +261,18 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   function failure(req: Prepared, outcome: Outcome, attempts: number): HttpError {
     const where = { method: req.method, url: req.safeUrl, attempts };
+    if (outcome.kind === 'tooLarge') {
+      const { status, declared, received } = outcome;
+      const size = declared === undefined ? 'more than that' : `${declared} bytes`;
+      const message = `${req.method} ${req.safeUrl} answered ${status} with a body over the ${maxResponseBytes}-byte limit (${size}); refused, not retried`;
+      return new ResponseTooLargeError(message, {
+        ...where,
+        status,
+        limitBytes: maxResponseBytes,
+        declaredBytes: declared,
+        receivedBytes: received,
+      });
+    }
     if (outcome.kind === 'failed') {
       const reason = describeFailure(req, outcome);
       if (outcome.timedOut) {
@@ -324,11 +354,23 @@ function resolveRetry(retry: RetryOptions): Required<RetryOptions> {
   return resolved;
 }
 
-/** base + path (relative to the base path, never another origin) + the path's, the base's and `query` params. */
-function buildUrl(base: URL, path: string, query: QueryParams | undefined): URL {
+/** `.`, `..` and their percent-encoded forms, which URL parsing resolves: they would climb out of the base. */
+const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
+
+/**
+ * base + path (relative to the base path, never another origin or above the base path) + the
+ * path's, the base's and `query` params. The base path is kept as it is: `http://h/api` + `users`
+ * is `http://h/api/users`, and an empty path is `http://h/api` itself (no slash added).
+ */
+function buildUrl(base: URL, path: string, query?: QueryParams): URL {
   const url = new URL(base.href);
   const at = path.indexOf('?');
-  url.pathname = `${base.pathname.replace(/\/+$/, '')}/${(at < 0 ? path : path.slice(0, at)).replace(/^\/+/, '')}`;
+  const relative = (at < 0 ? path : path.slice(0, at)).replace(/^\/+/, '');
+  if (relative.split('/').some((segment) => DOT_SEGMENT.test(segment)))
+    throw new TypeError(
+      `http client path ${JSON.stringify(path.slice(0, 100))} has a . or .. segment: paths stay below the base URL's path`,
+    );
+  if (relative !== '') url.pathname = `${base.pathname.replace(/\/+$/, '')}/${relative}`;
   if (at >= 0)
     for (const [key, value] of new URLSearchParams(path.slice(at + 1))) url.searchParams.append(key, value);
   for (const [key, value] of Object.entries(query ?? {})) {

@@ -36,6 +36,37 @@ export class HttpError extends AppError {
   }
 }
 
+/**
+ * An upstream answer larger than the client's `maxResponseBytes`: refused, never retried (the same
+ * request would bring the same body), and the rest of it never downloaded. Code `UPSTREAM_ERROR`.
+ */
+export class ResponseTooLargeError extends HttpError {
+  /** The limit it passed, in bytes. */
+  readonly limitBytes: number;
+  /** The Content-Length it declared, when it declared one. */
+  readonly declaredBytes: number | undefined;
+
+  constructor(
+    message: string,
+    init: HttpErrorInit & { limitBytes: number; declaredBytes: number | undefined; receivedBytes: number },
+  ) {
+    const { limitBytes, declaredBytes, receivedBytes, ...rest } = init;
+    super('UPSTREAM_ERROR', message, {
+      ...rest,
+      details: {
+        ...rest.details,
+        reason: 'response_too_large',
+        limitBytes,
+        ...(declaredBytes !== undefined && { declaredBytes }),
+        receivedBytes,
+      },
+    });
+    this.name = 'ResponseTooLargeError';
+    this.limitBytes = limitBytes;
+    this.declaredBytes = declaredBytes;
+  }
+}
+
 const SENSITIVE_PARAMS = new Set(
   'api_key apikey api-key key token access_token refresh_token id_token password secret client_secret signature sig'.split(
     ' ',

@@ -32,6 +32,7 @@ export {
   loadConfig,
   SECRET_NAME,
 } from './config.ts';
+export { type DeceptiveTextOptions, deceptiveText } from './deceptive-text.ts';
 export {
   buildTables,
   type Notification,
@@ -95,7 +96,14 @@ export {
   type ResponseSchema,
   type RetryOptions,
 } from './http-client.ts';
-export { codeForStatus, HttpError, type HttpErrorInit, parseRetryAfter, redactUrl } from './http-error.ts';
+export {
+  codeForStatus,
+  HttpError,
+  type HttpErrorInit,
+  parseRetryAfter,
+  ResponseTooLargeError,
+  redactUrl,
+} from './http-error.ts';
 export { toJsonSchema } from './json-schema.ts';
 export {
   type CreateLoggerOptions,
@@ -129,6 +137,7 @@ export {
   type RedisRateLimitStoreOptions,
 } from './rate-limit-redis.ts';
 export { connectRedis, type RedisLink, type RedisLinkOptions, redisTarget } from './redis.ts';
+export { DEFAULT_MAX_RESPONSE_BYTES } from './response-body.ts';
 export { callerFrom, createSdkServer, type SdkServerOptions } from './sdk-server.ts';
 export {
   type AcquireOptions,

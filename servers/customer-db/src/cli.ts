@@ -1,8 +1,9 @@
 // The bin's own options, and how it builds the server from them.
-import { type Env, envBoolean, type ServerCli } from '@mcp-stack/core';
+import { type Env, envBoolean, envInt, type ServerCli } from '@mcp-stack/core';
 import { z } from 'zod';
 import { DEFAULT_DB_PATH_TEXT, defaultDbPath } from './data-path.ts';
 import { openDatabase } from './db/connection.ts';
+import { lockWaiter } from './db/lock-wait.ts';
 import { createRepository } from './repository.ts';
 import { createCustomerDbServer } from './server.ts';
 import { VERSION } from './version.ts';
@@ -28,6 +29,13 @@ export const customerDbOptions = {
     defaultText: 'off',
     schema: envBoolean().default(false),
   },
+  lockWaitMs: {
+    env: 'CUSTOMER_DB_LOCK_WAIT_MS',
+    description:
+      'how long a write waits for another process holding the write lock, in ms, without blocking other calls; then UNAVAILABLE',
+    defaultText: '5000',
+    schema: envInt(0, 600_000).default(5_000),
+  },
   noSeed: {
     env: 'CUSTOMER_DB_NO_SEED',
     flag: '--no-seed',
@@ -47,11 +55,17 @@ export function customerDbCli(env: Env): ServerCli<typeof customerDbOptions> {
     description: 'customers and orders in SQLite as MCP tools and resources',
     port: DEFAULT_PORT,
     options: customerDbOptions,
-    create: ({ dbPath, readOnly, noSeed }, { logger }) => {
+    create: ({ dbPath, readOnly, noSeed, lockWaitMs }, { logger }) => {
       const path = dbPath ?? defaultDbPath(env);
+      // opening (and migrating) may wait in SQLite's busy timeout: nothing is served yet
       const db = openDatabase({ path, readOnly, seedDemo: !noSeed, logger });
       logger.info({ path, readOnly }, 'database open');
-      return createCustomerDbServer({ repository: createRepository({ db }), readOnly });
+      // serving, a write never sleeps in the busy timeout: it waits for a lock on a timer
+      return createCustomerDbServer({
+        repository: createRepository({ db, failFastOnLock: true }),
+        readOnly,
+        runWrite: lockWaiter({ waitMs: lockWaitMs }),
+      });
     },
   };
 }

@@ -13,6 +13,12 @@ export interface RepositoryDeps {
   now?: () => Date;
   /** Sees every statement run, with its parameters (query-plan tests, tracing). */
   onQuery?: QueryHook;
+  /**
+   * A write finding another process's write lock fails at once with UNAVAILABLE instead of
+   * sleeping in SQLite's busy timeout, which blocks the thread (the server retries it with
+   * `lockWaiter`, off the event loop). Default false: writes wait in the busy timeout.
+   */
+  failFastOnLock?: boolean;
 }
 
 export interface CustomerDbRepository {
@@ -30,7 +36,7 @@ export interface CustomerDbRepository {
 export function createRepository(deps: RepositoryDeps): CustomerDbRepository {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
-  const q = createQueries(db, deps.onQuery);
+  const q = createQueries(db, { onQuery: deps.onQuery, failFastOnLock: deps.failFastOnLock });
   return {
     customers: createCustomersRepository(q, now),
     orders: createOrdersRepository(q, now),

@@ -1,4 +1,5 @@
 // The shapes tools and resources return, and the limits every text argument is checked against.
+import { deceptiveText } from '@mcp-stack/core';
 import { z } from 'zod';
 
 export const CUSTOMER_STATUSES = ['active', 'inactive', 'blocked'] as const;
@@ -23,6 +24,11 @@ export const EMAIL_MAX = 254;
 export const QUERY_MAX = 16_384;
 /** Most distinct words one search may combine (each is an index lookup). */
 export const QUERY_TERMS_MAX = 64;
+/**
+ * Most candidates one search call examines when it filters what its index finds (by status, or
+ * by terms with punctuation): past that, the page ends short with a next_cursor to go on from.
+ */
+export const SEARCH_WINDOW = 1_000;
 export const ID_MAX = 32;
 
 export const CustomerSchema = z.object({
@@ -52,21 +58,33 @@ export const nextCursor = z
   .nullable()
   .describe('pass as cursor to get the next page; null on the last page');
 
-const CONTROL = /\p{Cc}/u;
+/** Refuses text that shows something other than what it holds (see core's `deceptiveText`). */
+function shownAsStored<T extends z.ZodString>(schema: T) {
+  return schema.superRefine((value, ctx) => {
+    const problem = deceptiveText(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
 
-/** A customer's name: not blank, no control characters, at most NAME_MAX characters. */
-export const nameInput = z
-  .string()
-  .max(NAME_MAX)
-  .refine((v) => v.trim() !== '', 'must not be blank')
-  .refine((v) => !CONTROL.test(v), 'must not contain control characters (tabs, newlines, NUL)');
+/**
+ * A customer's name: not blank, at most NAME_MAX characters, nothing that shows other than it
+ * is stored: no control characters, lone surrogates, bidirectional controls or invisible
+ * characters (ZWNJ and ZWJ only inside a word or an emoji sequence).
+ */
+export const nameInput = shownAsStored(
+  z
+    .string()
+    .max(NAME_MAX)
+    .refine((v) => v.trim() !== '', 'must not be blank'),
+);
 
 /** Deliberately loose (one @, no spaces): quotes, %, + and _ are valid in the local part. */
-export const emailInput = z
-  .string()
-  .max(EMAIL_MAX)
-  .regex(/^[^\s@]+@[^\s@]+$/u, 'expected an email address like name@example.com')
-  .refine((v) => !CONTROL.test(v), 'must not contain control characters');
+export const emailInput = shownAsStored(
+  z
+    .string()
+    .max(EMAIL_MAX)
+    .regex(/^[^\s@]+@[^\s@]+$/u, 'expected an email address like name@example.com'),
+);
 
 export const idInput = (what: 'customer' | 'order', example: string) =>
   z.string().min(1).max(ID_MAX).describe(`the ${what} id: digits as a string, e.g. "${example}"`);

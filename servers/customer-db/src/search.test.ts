@@ -29,6 +29,24 @@ describe('planSearch', () => {
     expect(planSearch('🎉')).toEqual({ symbol: '🎉', literals: ['🎉'] });
   });
 
+  it('asks FTS5 for each word list once: same tokens, and one-word terms another term implies', () => {
+    // `exampl`, `exampl!` and `(exampl)` reach FTS5 as the same phrase; the punctuated ones stay literal
+    expect(planSearch('exampl exampl! (exampl)')).toEqual({
+      match: '"exampl"*',
+      literals: ['exampl!', '(exampl)'],
+    });
+    // a word that begins a word of another term is implied by it
+    expect(planSearch('exam examp example')).toEqual({ match: '"example"*', literals: [] });
+    expect(planSearch("o o'hara")).toEqual({ match: '"o\'hara"*', literals: ["o'hara"] });
+    expect(planSearch('ha smith o-hara')).toEqual({ match: '"smith"* "o-hara"*', literals: ['o-hara'] });
+    // different words, or non-ASCII ones, are all kept
+    expect(planSearch('ali john')).toEqual({ match: '"ali"* "john"*', literals: [] });
+    expect(planSearch('zo zoë')).toEqual({ match: '"zoë"*', literals: [] });
+    expect(planSearch('zoë zoëy')).toEqual({ match: '"zoë"* "zoëy"*', literals: [] });
+    const many = Array.from({ length: 64 }, (_, i) => `exampl${'!'.repeat(i)}`).join(' ');
+    expect(planSearch(many)?.match).toBe('"exampl"*');
+  });
+
   it('refuses more distinct terms than it will look up', () => {
     const many = Array.from({ length: QUERY_TERMS_MAX + 1 }, (_, i) => `w${i}`).join(' ');
     expect(() => planSearch(many)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));

@@ -53,11 +53,36 @@ export function planSearch(query: string): SearchPlan | undefined {
     );
   }
   const literals = terms.filter((term) => OTHER_CHAR.test(term)).map(fold);
-  const words = terms.filter((term) => WORD_CHAR.test(term));
+  const words = distinctPhrases(terms.filter((term) => WORD_CHAR.test(term)));
   if (words.length) {
     return { match: words.map((term) => `"${term.replaceAll('"', '""')}"*`).join(' '), literals };
   }
   return { symbol: pickSymbol(terms), literals };
+}
+
+/** Characters FTS5's unicode61 keeps in a token (letters, digits, marks, private use). */
+const NOT_TOKEN = /[^\p{L}\p{N}\p{M}\p{Co}]+/u;
+const ASCII_WORD = /^[a-z0-9]+$/;
+
+/**
+ * The terms whose phrases differ. A prefix phrase longer than the index's prefixes (3) makes
+ * FTS5 merge the lists of every word so starting, which costs in proportion to the customers
+ * who have one, so a query must not ask for the same list twice: terms that reach FTS5 as the
+ * same tokens (`exampl`, `exampl!`, `(exampl)`) keep one phrase, and a one-word ASCII term
+ * that begins a word of another term (`exam` beside `example`, `o` beside `o'hara`) is implied
+ * by it and dropped. Punctuated terms are still checked literally; the results are the same.
+ */
+function distinctPhrases(terms: ReadonlyArray<string>): string[] {
+  const keyed = new Map<string, string>();
+  for (const term of terms) {
+    const key = fold(term).split(NOT_TOKEN).filter(Boolean).join(' ');
+    if (!keyed.has(key)) keyed.set(key, term);
+  }
+  const keys = [...keyed.keys()];
+  const implied = (key: string) =>
+    ASCII_WORD.test(key) &&
+    keys.some((other) => other !== key && other.split(' ').some((token) => token.startsWith(key)));
+  return [...keyed].filter(([key]) => !implied(key)).map(([, term]) => term);
 }
 
 /** A character of the query for the symbol index: a rare one, without case forms, when possible. */

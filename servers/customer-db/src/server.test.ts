@@ -131,7 +131,28 @@ describe('the customer-db server over an SDK client', () => {
       [
         'create_customer',
         { name: 'tab\there', email: 'a@b.c' },
-        /^INVALID_INPUT: .*name: must not contain control/,
+        /^INVALID_INPUT: .*name: contains a control character \(U\+0009\)/,
+      ],
+      // text that shows other than it is stored
+      [
+        'create_customer',
+        { name: 'Eve\u202Egnp.exe', email: 'a@b.c' },
+        /^INVALID_INPUT: .*name: contains a bidirectional control \(U\+202E\)/,
+      ],
+      [
+        'create_customer',
+        { name: 'Ali\u200Bce', email: 'a@b.c' },
+        /^INVALID_INPUT: .*name: contains an invisible character \(U\+200B\)/,
+      ],
+      [
+        'create_customer',
+        { name: 'lone\ud800', email: 'a@b.c' },
+        /^INVALID_INPUT: .*name: contains a lone surrogate/,
+      ],
+      [
+        'update_customer',
+        { customer_id: '1234', email: 'alice\u2066@example.com' },
+        /^INVALID_INPUT: .*email: contains a bidirectional control \(U\+2066\)/,
       ],
       ['create_customer', { name: 'A', email: 'a@b.c', status: 'vip' }, /^INVALID_INPUT: .*status/],
       ['create_customer', { name: 'A', email: 'a@b.c', id: '7' }, /^INVALID_INPUT: .*id: unknown field/],

@@ -1,5 +1,6 @@
 // The customer-db MCP server as data: its tools, resources and readiness, over a repository.
 import { defineServer, type ServerDefinition } from '@mcp-stack/core';
+import { type WriteRunner, writeNow } from './db/lock-wait.ts';
 import type { CustomerDbRepository } from './repository.ts';
 import { customerDbResources } from './resources.ts';
 import { customerReadTools, customerWriteTools } from './tools/customers.ts';
@@ -12,6 +13,8 @@ export interface CustomerDbDeps {
   repository: CustomerDbRepository;
   /** Offer only the reading tools (default: whether the database was opened read-only). */
   readOnly?: boolean;
+  /** How writes wait for another process's lock (default: as the repository does, `writeNow`). */
+  runWrite?: WriteRunner;
   version?: string;
 }
 
@@ -27,6 +30,7 @@ const READ_ONLY_NOTE = '\nThis server is read-only: it offers no tools that chan
 export function createCustomerDbServer(deps: CustomerDbDeps): ServerDefinition {
   const { repository } = deps;
   const readOnly = deps.readOnly ?? repository.readOnly;
+  const runWrite = deps.runWrite ?? writeNow;
   return defineServer({
     name: CUSTOMER_DB_NAME,
     version: deps.version ?? VERSION,
@@ -34,9 +38,9 @@ export function createCustomerDbServer(deps: CustomerDbDeps): ServerDefinition {
     instructions: INSTRUCTIONS + (readOnly ? READ_ONLY_NOTE : ''),
     tools: [
       ...customerReadTools(repository.customers),
-      ...(readOnly ? [] : customerWriteTools(repository.customers)),
+      ...(readOnly ? [] : customerWriteTools(repository.customers, runWrite)),
       ...orderReadTools(repository.orders),
-      ...(readOnly ? [] : orderWriteTools(repository.orders)),
+      ...(readOnly ? [] : orderWriteTools(repository.orders, runWrite)),
     ],
     resources: customerDbResources(repository),
     readiness: { database: () => repository.ping() },

@@ -1,7 +1,7 @@
 import { envInt, envUrl, type ServerCli } from '@mcp-stack/core';
 import { z } from 'zod';
 import { createUsersServer } from './server.ts';
-import { createUsersApiClient } from './users-api.ts';
+import { createUsersApiClient, DEFAULT_USERS_API_MAX_RESPONSE_BYTES } from './users-api.ts';
 import { VERSION } from './version.ts';
 
 const options = {
@@ -37,6 +37,12 @@ const options = {
     schema: envInt(1, 1_000).default(16),
     defaultText: '16',
   },
+  maxResponseBytes: {
+    env: 'USERS_API_MAX_RESPONSE_BYTES',
+    description: 'the largest answer read from the API, in bytes; a larger one is refused, not retried',
+    schema: envInt(1_024, 1_073_741_824).default(DEFAULT_USERS_API_MAX_RESPONSE_BYTES),
+    defaultText: String(DEFAULT_USERS_API_MAX_RESPONSE_BYTES),
+  },
   cacheTtlMs: {
     env: 'USERS_API_CACHE_TTL_MS',
     description: 'how long GET answers are cached, in ms; 0 turns the cache off',
@@ -52,7 +58,7 @@ export const usersCli: ServerCli<typeof options> = {
   description: 'user management (register, look up, list, update, delete) as MCP tools over a users REST API',
   port: 3001,
   options,
-  create: ({ apiUrl, apiKey, timeoutMs, retries, concurrency, cacheTtlMs }, { logger }) =>
+  create: ({ apiUrl, apiKey, timeoutMs, retries, concurrency, cacheTtlMs, maxResponseBytes }, { logger }) =>
     createUsersServer({
       api: createUsersApiClient({
         baseUrl: apiUrl,
@@ -61,6 +67,7 @@ export const usersCli: ServerCli<typeof options> = {
         retries,
         concurrency,
         cacheTtlMs,
+        maxResponseBytes,
         logger: logger.child({ upstream: 'users-api' }),
       }),
     }),

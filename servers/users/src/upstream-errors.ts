@@ -1,4 +1,4 @@
-import { AppError, HttpError } from '@mcp-stack/core';
+import { AppError, HttpError, ResponseTooLargeError } from '@mcp-stack/core';
 
 /** The `{ error: { code, field?, message } }` body of an API refusal, as far as it can be read. */
 export interface ApiRefusal {
@@ -28,6 +28,14 @@ export function upstreamError(error: unknown, context: CallContext): unknown {
   const where = { details: { status: error.status, attempts: error.attempts }, cause: error };
   const refusal = readRefusal(error.bodyExcerpt);
   const field = refusal.field;
+  if (error instanceof ResponseTooLargeError) {
+    // not the agent's doing, and the same call would bring the same answer: say so, and where
+    return new AppError(
+      'UPSTREAM_ERROR',
+      `users API at ${apiUrl} answered ${error.method} ${new URL(error.url).pathname} with more than ${error.limitBytes} bytes (USERS_API_MAX_RESPONSE_BYTES); the answer was refused unread`,
+      where,
+    );
+  }
   const withField = (extra: Record<string, unknown>) => ({
     ...where,
     details: { ...where.details, ...extra },

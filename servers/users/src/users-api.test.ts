@@ -125,6 +125,36 @@ describe('users API client: errors an agent can act on', () => {
   });
 });
 
+describe('users API client: answer size', () => {
+  it('refuses an answer over maxResponseBytes after one request, naming the setting', async () => {
+    const huge = JSON.stringify({ ...alice, username: 'a'.repeat(4096) });
+    server.use(
+      http.get(
+        `${BASE}/users/42`,
+        () => new HttpResponse(huge, { headers: { 'content-type': 'application/json' } }),
+      ),
+    );
+    const error = await failure(client({ maxResponseBytes: 2048 }).get(42));
+    expect(error.code).toBe('UPSTREAM_ERROR');
+    expect(error.message).toBe(
+      `users API at ${BASE} answered GET /users/42 with more than 2048 bytes (USERS_API_MAX_RESPONSE_BYTES); the answer was refused unread`,
+    );
+    expect(seen).toEqual(['GET /users/42']);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('reads a full page of 100 users well within the default of 1 MiB', async () => {
+    const users = Array.from({ length: 100 }, (_, i) => ({
+      ...alice,
+      id: i + 1,
+      username: `user_${'x'.repeat(26)}${i}`.slice(0, 32),
+      email: `${'e'.repeat(240)}${i}@example.com`.slice(-254),
+    }));
+    server.use(http.get(`${BASE}/users`, () => HttpResponse.json({ users, next_cursor: 'c' })));
+    await expect(client().list({ limit: 100 })).resolves.toMatchObject({ next_cursor: 'c' });
+  });
+});
+
 describe('users API client: retries', () => {
   it('retries a GET on 503 and returns the user once it answers', async () => {
     let calls = 0;

@@ -23,6 +23,8 @@ export interface UsersApiClientOptions {
   concurrency?: number;
   /** How long GET answers are kept; any successful change drops them. 0: no cache (default 2000 ms). */
   cacheTtlMs?: number;
+  /** The largest answer read from the API, in bytes (default 1 MiB; a page of 100 users is ~15 KB). */
+  maxResponseBytes?: number;
   logger?: HttpLogger;
   /** For tests: the transport and the waits between retries. */
   fetch?: FetchLike;
@@ -57,6 +59,9 @@ export interface UsersApiClient {
 
 const Health = z.object({ status: z.string() });
 
+/** 1 MiB: about 70 times the largest page the API sends (100 users). */
+export const DEFAULT_USERS_API_MAX_RESPONSE_BYTES = 1024 * 1024;
+
 /**
  * Typed calls to the users REST API through core's HTTP client: a time limit per attempt,
  * retries with backoff for idempotent calls only, a bound on calls in flight, and a short GET
@@ -68,6 +73,7 @@ export function createUsersApiClient(options: UsersApiClientOptions): UsersApiCl
     baseUrl: options.baseUrl,
     ...(options.apiKey ? { auth: bearerAuth(options.apiKey) } : {}),
     timeoutMs: options.timeoutMs ?? 5_000,
+    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_USERS_API_MAX_RESPONSE_BYTES,
     retry: { ...options.retry, limit: options.retries ?? 2 },
     concurrency: options.concurrency ?? 16,
     ...(cacheTtlMs > 0 && { cache: { ttlMs: cacheTtlMs, max: 1_000 } }),

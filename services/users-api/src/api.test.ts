@@ -185,6 +185,40 @@ describe('POST /users/register', () => {
   });
 });
 
+describe('passwords with a lone surrogate', () => {
+  // UTF-8 has no form for half a UTF-16 pair: hashed, it would become U+FFFD, so "pass\ud800word"
+  // and "pass\udbffword" (and a real U+FFFD) would be one password
+  it.each([
+    ['register', () => register({ password: 'pass\ud800word' })],
+    [
+      'update',
+      async () =>
+        call('PATCH', `/users/${(await register()).body.id}`, { body: { password: '\udc00passwords' } }),
+    ],
+    [
+      'verify',
+      () => call('POST', '/users/verify', { body: { username: 'user1', password: 'pass\ud800word' } }),
+    ],
+  ])('are refused by %s with 422 naming the password', async (_case, send) => {
+    const answer = await send();
+    expect(answer.status).toBe(422);
+    expect(answer.body.error).toMatchObject({ code: 'INVALID_INPUT', field: 'password' });
+    expect(answer.body.error.message).toMatch(/lone surrogate/);
+  });
+
+  it('take a well-formed astral character, which verifies only as itself', async () => {
+    const created = await register({ password: 'emoji 😀 password' });
+    expect(created.status).toBe(201);
+    const { username } = created.body;
+    expect(
+      (await call('POST', '/users/verify', { body: { username, password: 'emoji 😀 password' } })).status,
+    ).toBe(200);
+    expect(
+      (await call('POST', '/users/verify', { body: { username, password: 'emoji \ufffd password' } })).status,
+    ).toBe(401);
+  });
+});
+
 describe('POST /users/verify', () => {
   it('answers 200 with the id for the right password, 401 for a wrong one or an unknown user', async () => {
     const { body: user } = await register({ username: 'verified' });
@@ -261,6 +295,11 @@ describe('GET /users', () => {
     ['limit=ten', 'limit'],
     ['cursor=bm90IG91cnM', 'cursor'],
     [`q=${'x'.repeat(101)}`, 'q'],
+    // a NUL used to end the LIKE pattern early and list every user; no name or email has a control
+    ['q=%00', 'q'],
+    ['q=user%00', 'q'],
+    ['q=%0A', 'q'],
+    ['q=a%1Bb', 'q'],
     ['sort=name', 'sort'],
   ])('answers 400 for %s, naming %s', async (query, field) => {
     const answer = await call('GET', `/users?${query}`);

@@ -28,11 +28,21 @@ export const Email = z
   .max(254, { error: 'expected at most 254 characters' })
   .describe('Unique (case-insensitively) email address.');
 
+/** Half of a UTF-16 pair with no other half: UTF-8 has no form for it, so it would become U+FFFD. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const WHOLE_CHARACTERS = {
+  error:
+    'must not contain a lone surrogate (half of a UTF-16 pair): it would be hashed as U+FFFD, so other passwords would match it',
+};
+
 export const Password = z
   .string({ error: 'expected a string of at least 8 characters' })
   .min(8, { error: 'expected at least 8 characters' })
   .max(1024, { error: 'expected at most 1024 characters' })
-  .describe('At least 8 characters. Stored only as a salted scrypt hash; never returned.');
+  .refine((value) => !LONE_SURROGATE.test(value), WHOLE_CHARACTERS)
+  .describe(
+    'At least 8 characters, any Unicode but a lone surrogate. Stored only as a salted scrypt hash; never returned.',
+  );
 
 export const UserId = intFromString(1, Number.MAX_SAFE_INTEGER).describe('The user id (an integer).');
 
@@ -40,7 +50,11 @@ export const RegisterRequest = z.strictObject({ username: Username, email: Email
 
 export const VerifyRequest = z.strictObject({
   username: z.string({ error: 'expected a string' }).min(1).max(64),
-  password: z.string({ error: 'expected a string' }).min(1).max(1024),
+  password: z
+    .string({ error: 'expected a string' })
+    .min(1)
+    .max(1024)
+    .refine((value) => !LONE_SURROGATE.test(value), WHOLE_CHARACTERS),
 });
 
 export const UpdateRequest = z
@@ -64,12 +78,17 @@ export const ListQuery = z.strictObject({
     .max(200)
     .optional()
     .describe('The next_cursor of the previous page; opaque, pass it back unchanged.'),
+  // a NUL would end SQLite's LIKE pattern early (`q=%00` matched every user); no username or
+  // email has a control character, so a filter with one is a mistake, said as such
   q: z
     .string()
     .max(100, { error: 'expected at most 100 characters' })
+    .refine((value) => !/\p{Cc}/u.test(value), {
+      error: 'must not contain control characters (NUL, tab, newline…): no username or email has one',
+    })
     .optional()
     .describe(
-      'Only users whose username or email contains this text (case-insensitive; % and _ are literal).',
+      'Only users whose username or email contains this text (case-insensitive; % and _ are literal; no control characters).',
     ),
 });
 

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { seedSynthetic } from '../db/synthetic.ts';
+import { SEARCH_WINDOW } from '../schemas.ts';
 import { openTempDb, type TempDb } from '../test-fixtures/temp-db.ts';
 
 let t: TempDb;
@@ -169,5 +171,46 @@ describe('customers repository', () => {
       Array.from({ length: 9 }, (_, i) => String(5700 + i)),
     );
     expect(customers.idsStartingWith('5', 3)).toEqual(['5678', '5679', '5680']);
+  });
+});
+
+describe('bounded search', () => {
+  /** Every page of a search, and how many calls it took. */
+  const everyPage = (query: string, status?: 'active' | 'inactive' | 'blocked') => {
+    const pages = [];
+    let cursor: string | undefined;
+    do {
+      const page = t.repository.customers.search({ query, status, limit: 20, cursor });
+      pages.push(page);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor && pages.length < 100);
+    return { found: pages.flatMap((p) => p.customers.map((c) => c.name)), calls: pages.length, pages };
+  };
+
+  it('examines at most SEARCH_WINDOW candidates a call: a short page with a cursor, and nothing is missed', () => {
+    const customers = t.repository.customers;
+    customers.create({ name: 'First @@ Match', email: 'first@example.test' });
+    seedSynthetic(t.db, { customers: 2 * SEARCH_WINDOW + 500 });
+    customers.create({ name: 'Last @@ Match', email: 'last@example.test' });
+    // every customer has an @ (the symbol index's choice); only two have "@@"
+    const { found, calls, pages } = everyPage('@@');
+    expect(found).toEqual(['First @@ Match', 'Last @@ Match']);
+    expect(calls).toBe(Math.ceil((2 * SEARCH_WINDOW + 500 + 7) / SEARCH_WINDOW));
+    expect(pages[0]?.customers.map((c) => c.name)).toEqual(['First @@ Match']);
+    expect(pages[0]?.next_cursor).toEqual(expect.any(String));
+    expect(pages[1]?.customers).toEqual([]); // a window with no match: an empty page that goes on
+    expect(pages.at(-1)?.next_cursor).toBeNull();
+  });
+
+  it('bounds a full-text search filtered by status the same way, and a full page still ends at the limit', () => {
+    seedSynthetic(t.db, { customers: 2 * SEARCH_WINDOW });
+    const blocked = t.db
+      .prepare("SELECT count(*) FROM customers WHERE status = 'blocked' AND (email LIKE '%example%')")
+      .pluck()
+      .get() as number;
+    const { found } = everyPage('example', 'blocked');
+    expect(found).toHaveLength(blocked);
+    const page = t.repository.customers.search({ query: 'example', limit: 5 });
+    expect(page.customers).toHaveLength(5);
   });
 });

@@ -3,7 +3,7 @@ import { AppError } from '@mcp-stack/core';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { idHint, idsWithPrefix, parseId } from '../db/ids.ts';
 import type { Queries } from '../db/statements.ts';
-import type { Customer, CustomerStatus } from '../schemas.ts';
+import { type Customer, type CustomerStatus, SEARCH_WINDOW } from '../schemas.ts';
 import { planSearch, type SearchPlan } from '../search.ts';
 
 interface CustomerRow {
@@ -61,24 +61,51 @@ export function notFound(id: string): AppError {
   return new AppError('NOT_FOUND', `no customer with id ${id}${idHint(id)}`);
 }
 
-/** The one SELECT a search runs, by the shape of its plan (so the shapes are few and fixed). */
-export function searchSql(plan: SearchPlan | undefined, byStatus: boolean): string {
-  let from = 'customers c';
-  let key = 'c.id';
-  const where: string[] = [];
-  if (plan?.match !== undefined) {
-    from = 'customers_fts JOIN customers c ON c.id = customers_fts.rowid';
-    key = 'customers_fts.rowid';
-    where.push('customers_fts MATCH ?');
-  } else if (plan?.symbol !== undefined) {
-    from = 'customer_symbols s JOIN customers c ON c.id = s.customer_id';
-    key = 's.customer_id';
-    where.push('s.symbol = ?');
+export interface SearchStatements {
+  /** The page: up to `limit + 1` customers, in id order. */
+  page: string;
+  /**
+   * When the page is filtered beyond its index (status, literal terms): how many candidates the
+   * window held and the last one, so a short page can say where the next call goes on.
+   */
+  window?: string;
+}
+
+/**
+ * The statements a search runs, by the shape of its plan (so the shapes are few and fixed). A
+ * search that filters what its index finds examines a window of at most SEARCH_WINDOW
+ * candidates, in id order, and no more: a filter that matches none of them costs that much, not
+ * a walk over every customer. Parameters: the index's (MATCH text or symbol), the cursor's id,
+ * then for a window its size, then status, literal terms (JSON) and the page size.
+ */
+export function searchStatements(plan: SearchPlan | undefined, byStatus: boolean): SearchStatements {
+  const literals = Boolean(plan?.literals.length);
+  if (plan?.match === undefined && plan?.symbol === undefined) {
+    // no words: the primary key, or the status index (exact, so the page's LIMIT bounds it)
+    const from = byStatus ? 'customers c INDEXED BY customers_status' : 'customers c';
+    const where = byStatus ? 'c.status = ? AND c.id > ?' : 'c.id > ?';
+    return { page: `SELECT ${COLUMNS} FROM ${from} WHERE ${where} ORDER BY c.id LIMIT ?` };
   }
-  where.push(`${key} > ?`);
-  if (byStatus) where.push('c.status = ?');
-  if (plan?.literals.length) where.push('cdb_contains_all(c.name, c.email, ?)');
-  return `SELECT ${COLUMNS} FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${key} LIMIT ?`;
+  const candidates =
+    plan.match !== undefined
+      ? 'SELECT rowid AS id FROM customers_fts WHERE customers_fts MATCH ? AND rowid > ? ORDER BY rowid'
+      : 'SELECT customer_id AS id FROM customer_symbols WHERE symbol = ? AND customer_id > ? ORDER BY customer_id';
+  if (!byStatus && !literals) {
+    // words only (a symbol always comes with its literal term): the full-text index is exact,
+    // so the page's LIMIT bounds it; the plain join, the hot path's shape
+    return {
+      page: `SELECT ${COLUMNS} FROM customers_fts JOIN customers c ON c.id = customers_fts.rowid WHERE customers_fts MATCH ? AND customers_fts.rowid > ? ORDER BY customers_fts.rowid LIMIT ?`,
+    };
+  }
+  // CROSS JOIN: SQLite keeps the window as the outer loop, so rows come in its order, unsorted
+  const where = [
+    ...(byStatus ? ['c.status = ?'] : []),
+    ...(literals ? ['cdb_contains_all(c.name, c.email, ?)'] : []),
+  ];
+  return {
+    page: `SELECT ${COLUMNS} FROM (${candidates} LIMIT ?) w CROSS JOIN customers c ON c.id = w.id WHERE ${where.join(' AND ')} ORDER BY w.id LIMIT ?`,
+    window: `SELECT count(*) AS examined, max(id) AS last FROM (${candidates} LIMIT ?)`,
+  };
 }
 
 export function createCustomersRepository(q: Queries, now: () => Date): CustomersRepository {
@@ -108,19 +135,37 @@ export function createCustomersRepository(q: Queries, now: () => Date): Customer
       const filters = { query: query ?? '', status: status ?? null };
       const after = decodeCursor('customers', cursor, filters);
       const plan = planSearch(query ?? '');
-      const params: unknown[] = [];
-      if (plan?.match !== undefined) params.push(plan.match);
-      else if (plan?.symbol !== undefined) params.push(plan.symbol);
-      params.push(after);
-      if (status) params.push(status);
-      if (plan?.literals.length) params.push(JSON.stringify(plan.literals));
-      params.push(limit + 1);
-      const rows = q.all<CustomerRow>(searchSql(plan, status !== undefined), ...params);
+      const statements = searchStatements(plan, status !== undefined);
+      const lookup = plan?.match ?? plan?.symbol;
+      let rows: CustomerRow[];
+      let resumeAfter: number | undefined;
+      if (lookup === undefined) {
+        rows = q.all<CustomerRow>(statements.page, ...(status ? [status] : []), after, limit + 1);
+      } else if (!statements.window) {
+        rows = q.all<CustomerRow>(statements.page, lookup, after, limit + 1);
+      } else {
+        const filterParams = [
+          ...(status ? [status] : []),
+          ...(plan?.literals.length ? [JSON.stringify(plan.literals)] : []),
+        ];
+        rows = q.all<CustomerRow>(statements.page, lookup, after, SEARCH_WINDOW, ...filterParams, limit + 1);
+        if (rows.length <= limit) {
+          // a short page: the window may have ended before the matches did
+          const window = q.get<{ examined: number; last: number | null }>(
+            statements.window,
+            lookup,
+            after,
+            SEARCH_WINDOW,
+          );
+          if (window && window.examined >= SEARCH_WINDOW && window.last !== null) resumeAfter = window.last;
+        }
+      }
       const page = rows.slice(0, limit);
       const last = page.at(-1);
+      const nextAfter = rows.length > limit && last ? last.id : resumeAfter;
       return {
         customers: page.map(toCustomer),
-        next_cursor: rows.length > limit && last ? encodeCursor('customers', last.id, filters) : null,
+        next_cursor: nextAfter === undefined ? null : encodeCursor('customers', nextAfter, filters),
       };
     },
 

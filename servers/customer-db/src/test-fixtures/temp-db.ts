@@ -30,16 +30,21 @@ export function tempDir(prefix = 'customer-db-'): { dir: string; cleanup(): void
 }
 
 export function openTempDb(
-  options: Omit<OpenDatabaseOptions, 'path'> & { now?: () => Date; onQuery?: QueryHook } = {},
+  options: Omit<OpenDatabaseOptions, 'path'> & {
+    now?: () => Date;
+    onQuery?: QueryHook;
+    failFastOnLock?: boolean;
+  } = {},
 ): TempDb {
   const { dir, cleanup } = tempDir();
   const path = join(dir, 'customers.sqlite');
-  const { now, onQuery, ...open } = options;
+  const { now, onQuery, failFastOnLock, ...open } = options;
   const db = openDatabase({ path, ...open });
   const repository = createRepository({
     db,
     now: now ?? steppingClock(),
     ...(onQuery && { onQuery }),
+    ...(failFastOnLock && { failFastOnLock }),
   });
   return {
     dir,

@@ -1,6 +1,7 @@
 // get_customer, search_customers, create_customer, update_customer.
 import { type AnyTool, defineTool } from '@mcp-stack/core';
 import { z } from 'zod';
+import type { WriteRunner } from '../db/lock-wait.ts';
 import type { CustomersRepository } from '../repository/customers.ts';
 import {
   CUSTOMER_STATUSES,
@@ -13,6 +14,7 @@ import {
   nextCursor,
   QUERY_MAX,
   QUERY_TERMS_MAX,
+  SEARCH_WINDOW,
 } from '../schemas.ts';
 import { CREATE, OVERWRITE, READ, SCOPE_READ, SCOPE_WRITE } from './annotations.ts';
 import { customerLine, pageLine } from './summaries.ts';
@@ -43,7 +45,9 @@ export function customerReadTools(customers: CustomersRepository): AnyTool[] {
         'Every word must match the start of a word in the name or email, ignoring case and accents ' +
         '("ali john" finds Alice Johnson; "example.com" finds those emails); a word with punctuation ' +
         `must also appear as typed ("o'brien", "%"). The text is never query syntax. Up to ${QUERY_TERMS_MAX} words. ` +
-        'Without a query, lists customers. Pages: pass next_cursor back as cursor, with the same query and status.',
+        'Without a query, lists customers. Pages: pass next_cursor back as cursor, with the same query and status. ' +
+        `Each call examines at most ${SEARCH_WINDOW} candidates, so a page may hold fewer customers than limit, even none, ` +
+        'while next_cursor is set: the search goes on from there.',
       input: {
         query: z
           .string()
@@ -63,7 +67,7 @@ export function customerReadTools(customers: CustomersRepository): AnyTool[] {
   ];
 }
 
-export function customerWriteTools(customers: CustomersRepository): AnyTool[] {
+export function customerWriteTools(customers: CustomersRepository, runWrite: WriteRunner): AnyTool[] {
   return [
     defineTool({
       name: 'create_customer',
@@ -80,7 +84,7 @@ export function customerWriteTools(customers: CustomersRepository): AnyTool[] {
       summary: (c) => `Created ${customerLine(c)}`,
       annotations: CREATE,
       scopes: SCOPE_WRITE,
-      handler: (args) => customers.create(args),
+      handler: (args, ctx) => runWrite(() => customers.create(args), ctx.signal),
     }),
     defineTool({
       name: 'update_customer',
@@ -98,7 +102,8 @@ export function customerWriteTools(customers: CustomersRepository): AnyTool[] {
       summary: customerLine,
       annotations: OVERWRITE,
       scopes: SCOPE_WRITE,
-      handler: ({ customer_id, ...changes }) => customers.update(customer_id, changes),
+      handler: ({ customer_id, ...changes }, ctx) =>
+        runWrite(() => customers.update(customer_id, changes), ctx.signal),
     }),
   ];
 }

@@ -1,6 +1,7 @@
 // get_order, list_orders, update_order_status.
 import { type AnyTool, defineTool } from '@mcp-stack/core';
 import { z } from 'zod';
+import type { WriteRunner } from '../db/lock-wait.ts';
 import type { OrdersRepository } from '../repository/orders.ts';
 import { cursorInput, idInput, limitInput, nextCursor, ORDER_STATUSES, OrderSchema } from '../schemas.ts';
 import { OVERWRITE, READ, SCOPE_READ, SCOPE_WRITE } from './annotations.ts';
@@ -45,7 +46,7 @@ export function orderReadTools(orders: OrdersRepository): AnyTool[] {
   ];
 }
 
-export function orderWriteTools(orders: OrdersRepository): AnyTool[] {
+export function orderWriteTools(orders: OrdersRepository, runWrite: WriteRunner): AnyTool[] {
   return [
     defineTool({
       name: 'update_order_status',
@@ -59,7 +60,8 @@ export function orderWriteTools(orders: OrdersRepository): AnyTool[] {
       summary: orderLine,
       annotations: OVERWRITE,
       scopes: SCOPE_WRITE,
-      handler: ({ order_id, status }) => orders.updateStatus(order_id, status),
+      handler: ({ order_id, status }, ctx) =>
+        runWrite(() => orders.updateStatus(order_id, status), ctx.signal),
     }),
   ];
 }

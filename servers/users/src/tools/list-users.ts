@@ -12,7 +12,15 @@ export function listUsersTool(api: UsersApiClient) {
     input: {
       limit: z.number().int().min(1).max(100).default(20).describe('users per page, 1 to 100'),
       cursor: z.string().min(1).max(200).optional().describe('next_cursor from the previous page, unchanged'),
-      query: z.string().min(1).max(100).optional().describe('text the username or email contains'),
+      query: z
+        .string()
+        .min(1)
+        .max(100)
+        .refine((value) => !/\p{Cc}/u.test(value), {
+          error: 'must not contain control characters (NUL, tab, newline…): no username or email has one',
+        })
+        .optional()
+        .describe('text the username or email contains (no control characters)'),
     },
     output: UserList,
     annotations: { readOnlyHint: true, openWorldHint: true },

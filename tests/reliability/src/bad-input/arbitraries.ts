@@ -1,6 +1,7 @@
 // fast-check arbitraries for tool inputs: valid ones derived from each tool's JSON input schema
 // (as tools/list gives it), refined per tool where the tool checks more than its schema says;
 // invalid ones made from a valid input by breaking exactly one field.
+import { deceptiveText } from '@mcp-stack/core';
 import fc from 'fast-check';
 import type { JsonSchema } from './corpus.ts';
 import type { ServerName } from './servers.ts';
@@ -40,16 +41,18 @@ const email = fc
   )
   .map(([local, domain, tld]) => `${local}@${domain}.${tld}`);
 
-/** A customer's name: not blank, no control characters, up to the 16,384 allowed. */
+/** A customer's name: not blank, nothing deceptive (core's `deceptiveText`), up to the 16,384 allowed. */
 const customerName = fc.oneof(
-  text(1, 200).filter((s) => s.trim() !== '' && !CONTROL.test(s)),
+  text(1, 200).filter((s) => s.trim() !== '' && deceptiveText(s) === undefined),
   fc.constant('N'.repeat(16_384)),
 );
 
-/** customer-db's email check: one @, no whitespace or control characters, at most 254. */
+/** customer-db's email check: one @, no whitespace, nothing deceptive, at most 254. */
 const customerEmail = fc.oneof(
   email,
-  fc.stringMatching(/^[^\s@]{1,60}@[^\s@]{1,60}$/u).filter((s) => !CONTROL.test(s) && s.length <= 254),
+  fc
+    .stringMatching(/^[^\s@]{1,60}@[^\s@]{1,60}$/u)
+    .filter((s) => deceptiveText(s) === undefined && s.length <= 254),
 );
 
 /** Each tool of each server: a new tool without an entry here fails the property tests. */
@@ -89,7 +92,10 @@ export const TOOL_SPECS: Record<ServerName, Record<string, ToolSpec>> = {
       },
     },
     get_user: {},
-    list_users: { omit: ['cursor'] },
+    list_users: {
+      omit: ['cursor'],
+      fields: { query: text(1, 100).filter((s) => s.length >= 1 && !CONTROL.test(s)) },
+    },
     update_user: {
       fields: { email, password: text(8, 1024).filter((s) => s.length >= 8) },
       fix: (a) =>

@@ -311,12 +311,16 @@ describe.each(SERVER_NAMES)('%s with JWT bearer tokens from a local JWKS', (name
       nbf?: number;
       alg?: string;
       kid?: string;
+      /** Replaces `sub: 'agent-7'` with these claims (who the token speaks for). */
+      subject?: Record<string, unknown>;
     } = {},
   ) => {
     const now = Math.floor(Date.now() / 1000);
-    const jwt = new SignJWT({ scope: options.scope ?? PROTECTED[name].scopes.join(' ') })
+    const jwt = new SignJWT({
+      scope: options.scope ?? PROTECTED[name].scopes.join(' '),
+      ...(options.subject ?? { sub: 'agent-7' }),
+    })
       .setProtectedHeader({ alg: options.alg ?? 'RS256', kid: options.kid ?? 'k1' })
-      .setSubject('agent-7')
       .setIssuer(options.iss ?? ISSUER)
       .setAudience(options.aud ?? AUDIENCE)
       .setIssuedAt(now - 10)
@@ -367,6 +371,14 @@ describe.each(SERVER_NAMES)('%s with JWT bearer tokens from a local JWKS', (name
       () => sign(new TextEncoder().encode(trustedPem), { alg: 'HS256' }),
     ],
     ['that is garbage', async () => 'not.a.jwt'],
+    // well signed, but naming no one: it must not become an identity every such token shares
+    ['with no sub, client_id or azp', () => sign(trusted, { subject: {} })],
+    ['with a numeric sub', () => sign(trusted, { subject: { sub: 7 } })],
+    ['with an empty sub', () => sign(trusted, { subject: { sub: '' } })],
+    [
+      'with a sub that is an object, beside a client_id',
+      () => sign(trusted, { subject: { sub: {}, client_id: 'app' } }),
+    ],
     [
       'with a tampered payload',
       async () => {
@@ -377,6 +389,15 @@ describe.each(SERVER_NAMES)('%s with JWT bearer tokens from a local JWKS', (name
   ])('refuses a token %s with 401 + WWW-Authenticate', async (_case, token) => {
     const response = await raw(server.url, { headers: bearer(await token()), body: read() });
     expectUnauthorized(response, server, true);
+  });
+
+  it('accepts a token that names its caller by client_id or azp instead of sub', async () => {
+    for (const subject of [{ client_id: 'service-a' }, { azp: 'web-app' }]) {
+      expectGoodRead(
+        name,
+        await raw(server.url, { headers: bearer(await sign(trusted, { subject })), body: read() }),
+      );
+    }
   });
 
   it('answers a token without the tool scope FORBIDDEN, and the tool does nothing', async () => {
