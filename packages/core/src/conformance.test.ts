@@ -55,7 +55,7 @@ beforeAll(async () => {
     spawnHttp(process.execPath, NODE_ARGS, { env }),
     spawnHttp(process.execPath, [...NODE_ARGS, '--stateful'], { env }),
   ]);
-}, 30_000);
+});
 afterAll(async () => {
   await Promise.all([stateless?.stop(), stateful?.stop()]);
 });

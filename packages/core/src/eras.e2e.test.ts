@@ -13,7 +13,7 @@ beforeAll(async () => {
     spawnHttp(process.execPath, [...NODE_ARGS, '--http', '--port', '0']),
     spawnHttp(process.execPath, [...NODE_ARGS, '--http', '--port', '0', '--stateful']),
   ]);
-}, 30_000);
+});
 afterAll(async () => {
   await Promise.all([stateless?.stop(), stateful?.stop()]);
 });
@@ -25,35 +25,29 @@ const TARGETS: Array<[string, () => EraTarget]> = [
 ];
 
 describe.each(TARGETS)('the fixture bin over %s, with the SDK v2 client', (_name, target) => {
-  it.each(ERA_MODES)(
-    'in $name mode lists, calls, reads, gets and completes',
-    async ({ mode, version }) => {
-      const connected = await connectEra(target(), mode);
-      try {
-        const { client } = connected;
-        expect(connected.version).toBe(version);
-        expect((await client.listTools()).tools.map((t) => t.name)).toContain('add');
-        expect((await client.callTool({ name: 'add', arguments: { a: 2, b: 5 } })).structuredContent).toEqual(
-          {
-            sum: 7,
-          },
-        );
-        expect((await client.readResource({ uri: 'fixture://items/apple' })).contents[0]).toMatchObject({
-          text: 'item apple',
-        });
-        const prompt = await client.getPrompt({ name: 'greet', arguments: { name: 'Ada' } });
-        expect(prompt.messages[0]?.content).toMatchObject({ text: 'Write a warm greeting for Ada.' });
-        const completion = await client.complete({
-          ref: { type: 'ref/prompt', name: 'greet' },
-          argument: { name: 'name', value: 'Al' },
-        });
-        expect(completion.completion.values).toEqual(['Alice', 'Alan']);
-      } finally {
-        await connected.close();
-      }
-    },
-    30_000,
-  );
+  it.each(ERA_MODES)('in $name mode lists, calls, reads, gets and completes', async ({ mode, version }) => {
+    const connected = await connectEra(target(), mode);
+    try {
+      const { client } = connected;
+      expect(connected.version).toBe(version);
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain('add');
+      expect((await client.callTool({ name: 'add', arguments: { a: 2, b: 5 } })).structuredContent).toEqual({
+        sum: 7,
+      });
+      expect((await client.readResource({ uri: 'fixture://items/apple' })).contents[0]).toMatchObject({
+        text: 'item apple',
+      });
+      const prompt = await client.getPrompt({ name: 'greet', arguments: { name: 'Ada' } });
+      expect(prompt.messages[0]?.content).toMatchObject({ text: 'Write a warm greeting for Ada.' });
+      const completion = await client.complete({
+        ref: { type: 'ref/prompt', name: 'greet' },
+        argument: { name: 'name', value: 'Al' },
+      });
+      expect(completion.completion.values).toEqual(['Alice', 'Alan']);
+    } finally {
+      await connected.close();
+    }
+  });
 });
 
 describe('the MCP Inspector CLI, --protocol-era modern', () => {

@@ -34,7 +34,7 @@ beforeAll(async () => {
   stateful = await spawnHttp(process.execPath, [...NODE_ARGS, '--http', '--port', '0', '--stateful'], {
     env,
   });
-}, 30_000);
+});
 afterAll(async () => {
   await Promise.all([stateless?.stop(), stateful?.stop()]);
   data.cleanup();
@@ -47,29 +47,25 @@ const TARGETS: Array<[string, () => EraTarget]> = [
 ];
 
 describe.each(TARGETS)('the customer-db bin over %s, with the SDK v2 client', (_name, target) => {
-  it.each(ERA_MODES)(
-    'in $name mode lists, calls, reads and completes',
-    async ({ mode, version }) => {
-      const connected = await connectEra(target(), mode);
-      try {
-        const { client } = connected;
-        expect(connected.version).toBe(version);
-        expect((await client.listTools()).tools.map((t) => t.name)).toContain('get_order');
-        const order = await client.callTool({ name: 'get_order', arguments: { order_id: '1234' } });
-        expect(order.structuredContent).toMatchObject({ customer_name: 'Alice Johnson' });
-        const customer = await client.readResource({ uri: 'customer://1234' });
-        expect(JSON.parse((customer.contents[0] as { text: string }).text).name).toBe('Alice Johnson');
-        const completion = await client.complete({
-          ref: { type: 'ref/resource', uri: 'customer://{id}' },
-          argument: { name: 'id', value: '123' },
-        });
-        expect(completion.completion.values).toContain('1234');
-      } finally {
-        await connected.close();
-      }
-    },
-    30_000,
-  );
+  it.each(ERA_MODES)('in $name mode lists, calls, reads and completes', async ({ mode, version }) => {
+    const connected = await connectEra(target(), mode);
+    try {
+      const { client } = connected;
+      expect(connected.version).toBe(version);
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain('get_order');
+      const order = await client.callTool({ name: 'get_order', arguments: { order_id: '1234' } });
+      expect(order.structuredContent).toMatchObject({ customer_name: 'Alice Johnson' });
+      const customer = await client.readResource({ uri: 'customer://1234' });
+      expect(JSON.parse((customer.contents[0] as { text: string }).text).name).toBe('Alice Johnson');
+      const completion = await client.complete({
+        ref: { type: 'ref/resource', uri: 'customer://{id}' },
+        argument: { name: 'id', value: '123' },
+      });
+      expect(completion.completion.values).toContain('1234');
+    } finally {
+      await connected.close();
+    }
+  });
 });
 
 describe('the MCP Inspector CLI, --protocol-era modern', () => {

@@ -40,7 +40,7 @@ beforeAll(async () => {
     }),
     spawnHttp(process.execPath, [...NODE_ARGS, '--http', '--port', '0', '--stateful'], { env }),
   ]);
-}, 30_000);
+});
 afterAll(async () => {
   await Promise.all([stateless?.stop(), stateful?.stop()]);
   jokes?.close();
@@ -53,31 +53,27 @@ const TARGETS: Array<[string, () => EraTarget]> = [
 ];
 
 describe.each(TARGETS)('the demo bin over %s, with the SDK v2 client', (_name, target) => {
-  it.each(ERA_MODES)(
-    'in $name mode lists, calls, reads, gets and completes',
-    async ({ mode, version }) => {
-      const connected = await connectEra(target(), mode);
-      try {
-        const { client } = connected;
-        expect(connected.version).toBe(version);
-        expect((await client.listTools()).tools.map((t) => t.name)).toContain('fetch_joke');
-        const joke = await client.callTool({ name: 'fetch_joke', arguments: {} });
-        expect(joke.structuredContent).toEqual({ setup: 'Why?', punchline: 'Because.' });
-        const seven = await client.readResource({ uri: 'demo://numbers/7' });
-        expect(seven.contents[0]?.uri).toBe('demo://numbers/7');
-        const prompt = await client.getPrompt({ name: 'greeting_prompt', arguments: { name: 'Ada' } });
-        expect(JSON.stringify(prompt.messages)).toContain('Ada');
-        const completion = await client.complete({
-          ref: { type: 'ref/prompt', name: 'greeting_prompt' },
-          argument: { name: 'name', value: 'A' },
-        });
-        expect(completion.completion.values).toEqual(['Ada', 'Alan']);
-      } finally {
-        await connected.close();
-      }
-    },
-    30_000,
-  );
+  it.each(ERA_MODES)('in $name mode lists, calls, reads, gets and completes', async ({ mode, version }) => {
+    const connected = await connectEra(target(), mode);
+    try {
+      const { client } = connected;
+      expect(connected.version).toBe(version);
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain('fetch_joke');
+      const joke = await client.callTool({ name: 'fetch_joke', arguments: {} });
+      expect(joke.structuredContent).toEqual({ setup: 'Why?', punchline: 'Because.' });
+      const seven = await client.readResource({ uri: 'demo://numbers/7' });
+      expect(seven.contents[0]?.uri).toBe('demo://numbers/7');
+      const prompt = await client.getPrompt({ name: 'greeting_prompt', arguments: { name: 'Ada' } });
+      expect(JSON.stringify(prompt.messages)).toContain('Ada');
+      const completion = await client.complete({
+        ref: { type: 'ref/prompt', name: 'greeting_prompt' },
+        argument: { name: 'name', value: 'A' },
+      });
+      expect(completion.completion.values).toEqual(['Ada', 'Alan']);
+    } finally {
+      await connected.close();
+    }
+  });
 });
 
 describe('the MCP Inspector CLI, --protocol-era modern', () => {

@@ -46,7 +46,7 @@ beforeAll(async () => {
   } finally {
     await setup.close();
   }
-}, 30_000);
+});
 afterAll(async () => {
   await Promise.all([stateless?.stop(), stateful?.stop()]);
   await api?.stop();
@@ -59,22 +59,18 @@ const TARGETS: Array<[string, () => EraTarget]> = [
 ];
 
 describe.each(TARGETS)('the users bin over %s, with the SDK v2 client', (_name, target) => {
-  it.each(ERA_MODES)(
-    'in $name mode lists and calls tools',
-    async ({ mode, version }) => {
-      const connected = await connectEra(target(), mode);
-      try {
-        const { client } = connected;
-        expect(connected.version).toBe(version);
-        expect((await client.listTools()).tools.map((t) => t.name)).toContain('get_user');
-        const user = await client.callTool({ name: 'get_user', arguments: { user_id: userId } });
-        expect(user.structuredContent).toMatchObject({ id: userId, username: 'era_user' });
-      } finally {
-        await connected.close();
-      }
-    },
-    30_000,
-  );
+  it.each(ERA_MODES)('in $name mode lists and calls tools', async ({ mode, version }) => {
+    const connected = await connectEra(target(), mode);
+    try {
+      const { client } = connected;
+      expect(connected.version).toBe(version);
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain('get_user');
+      const user = await client.callTool({ name: 'get_user', arguments: { user_id: userId } });
+      expect(user.structuredContent).toMatchObject({ id: userId, username: 'era_user' });
+    } finally {
+      await connected.close();
+    }
+  });
 });
 
 describe('the MCP Inspector CLI, --protocol-era modern', () => {
