@@ -99,7 +99,7 @@ export const scale: Benchmark = async (ctx) => {
       ['configuration', 'req/s', 'ratio'],
       ['rate limit, buckets in memory', fmt(median(limited.memory)), '1.00x'],
       [
-        'rate limit, buckets in Redis (a script per 10 tokens)',
+        'rate limit, buckets in Redis (leases of up to 50 tokens)',
         fmt(median(limited.redis)),
         `${fmt(ratio, 2)}x (per-round median)`,
       ],

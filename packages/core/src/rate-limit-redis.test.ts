@@ -91,7 +91,7 @@ describe.skipIf(!REDIS)('the rate limiter with its buckets in Redis', () => {
       store: new RedisRateLimitStore(counting, { prefix }),
     });
     expect(await drain(one, 'busy', 100)).toBe(100);
-    expect(scripts).toBe(10); // 10 tokens per script: a twentieth of the bucket, 10 at most
+    expect(scripts).toBe(2); // 50 tokens per script: a twentieth of the bucket, 50 at most
 
     // three replicas, 600 concurrent calls against a bucket of 200: never more than 200, and
     // within 10% of it (leased tokens are spent where they were taken)

@@ -66,6 +66,8 @@ interface Lease {
 
 /** How long leased tokens stay usable: short, so a replica never sits on a client's tokens for long. */
 const LEASE_MS = 250;
+/** Most tokens one ask takes beyond its need: big buckets (busy clients) ask Redis once per 50 calls. */
+const LEASE_MAX = 50;
 /** Most leases kept (one per active client); past it the oldest is dropped (its tokens are lost, never doubled). */
 const MAX_LEASES = 10_000;
 
@@ -88,8 +90,8 @@ export class RedisRateLimitStore implements RateLimitStore {
 
   /**
    * Spends leased tokens when it holds some (no round trip); otherwise takes what is needed from
-   * Redis plus a small lease (a twentieth of the bucket, 10 at most), so a busy client costs one
-   * script per few requests, not one per request. A replica never spends more than it took, so
+   * Redis plus a small lease (a twentieth of the bucket, 50 at most), so a busy client costs one
+   * script per many requests, not one per request. A replica never spends more than it took, so
    * the limit holds across replicas; leased tokens a replica does not use within 250 ms are lost,
    * which can only allow a client slightly less (a bucket of 20 or less takes no lease: exact).
    */
@@ -107,7 +109,7 @@ export class RedisRateLimitStore implements RateLimitStore {
       // one ask per client at a time: a burst of concurrent calls spends the lease it brings
       return inFlight.then((decision) => (decision.allowed ? this.take(key, cost, rule, nowMs) : decision));
     }
-    const want = Math.max(cost, Math.min(10, Math.floor(rule.capacity / 20)));
+    const want = Math.max(cost, Math.min(LEASE_MAX, Math.floor(rule.capacity / 20)));
     const asked = this.#ask(key, cost, want, rule, nowMs).finally(() => this.#asking.delete(key));
     this.#asking.set(key, asked);
     return asked;
