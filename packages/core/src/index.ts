@@ -137,6 +137,14 @@ export {
   type RedisRateLimitStoreOptions,
 } from './rate-limit-redis.ts';
 export { connectRedis, type RedisLink, type RedisLinkOptions, redisTarget } from './redis.ts';
+export {
+  createRequestStateCodec,
+  type RequestBinding,
+  type RequestStateCodec,
+  RequestStateError,
+  type RequestStateOptions,
+  type RequestStateProblem,
+} from './request-state.ts';
 export { DEFAULT_MAX_RESPONSE_BYTES } from './response-body.ts';
 export { callerFrom, createSdkServer, type SdkServerOptions } from './sdk-server.ts';
 export {
