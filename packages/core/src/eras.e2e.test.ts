@@ -1,30 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SpawnedHttp, spawnHttp } from './testing.ts';
-import { connectEra, ERA_MODES, type EraTarget, runInspector } from './testing-eras.ts';
+import { connectEra, ERA_MODES, eraServers, runInspector } from './testing-eras.ts';
 
-const BIN = fileURLToPath(new URL('./test-fixtures/fixture-bin.ts', import.meta.url));
-const NODE_ARGS = ['--conditions=@mcp-stack/source', BIN];
+const servers = eraServers(fileURLToPath(new URL('./test-fixtures/fixture-bin.ts', import.meta.url)));
+beforeAll(() => servers.start());
+afterAll(() => servers.stop());
 
-let stateless: SpawnedHttp;
-let stateful: SpawnedHttp;
-beforeAll(async () => {
-  [stateless, stateful] = await Promise.all([
-    spawnHttp(process.execPath, [...NODE_ARGS, '--http', '--port', '0']),
-    spawnHttp(process.execPath, [...NODE_ARGS, '--http', '--port', '0', '--stateful']),
-  ]);
-});
-afterAll(async () => {
-  await Promise.all([stateless?.stop(), stateful?.stop()]);
-});
-
-const TARGETS: Array<[string, () => EraTarget]> = [
-  ['stdio', () => ({ stdio: { command: process.execPath, args: NODE_ARGS } })],
-  ['stateless HTTP', () => ({ url: stateless.url })],
-  ['--stateful HTTP', () => ({ url: stateful.url })],
-];
-
-describe.each(TARGETS)('the fixture bin over %s, with the SDK v2 client', (_name, target) => {
+describe.each(servers.targets)('the fixture bin over %s, with the SDK v2 client', (_name, target) => {
   it.each(ERA_MODES)('in $name mode lists, calls, reads, gets and completes', async ({ mode, version }) => {
     const connected = await connectEra(target(), mode);
     try {
@@ -52,8 +34,8 @@ describe.each(TARGETS)('the fixture bin over %s, with the SDK v2 client', (_name
 
 describe('the MCP Inspector CLI, --protocol-era modern', () => {
   it.each([
-    ['stdio', () => ['--', process.execPath, ...NODE_ARGS]],
-    ['HTTP', () => ['--server-url', stateless.url]],
+    ['stdio', () => ['--', process.execPath, ...servers.nodeArgs]],
+    ['HTTP', () => ['--server-url', servers.stateless.url]],
   ])(
     'lists and calls a tool over %s',
     async (_name, target) => {

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { type SpawnedHttp, spawnHttp } from './testing.ts';
 
 export { Client as ClientV2 };
 
@@ -75,4 +76,48 @@ export async function runInspector(
   } finally {
     await rm(home, { recursive: true, force: true });
   }
+}
+
+/**
+ * A server bin (run from source) as era tests reach it three ways: over stdio (spawned per
+ * client) and as two HTTP processes, stateless and `--stateful`. The stateless one has its rate
+ * limit off: the conformance runs send a few hundred requests in about a second from one address,
+ * and a 429 would fail checks about something else. `start(env)` in `beforeAll` (the stateless
+ * one first: it may create the database the other opens), `stop()` in `afterAll`; `targets` for
+ * `describe.each`.
+ */
+export function eraServers(bin: string) {
+  const nodeArgs = ['--conditions=@mcp-stack/source', bin];
+  let env: Record<string, string> = {};
+  let stateless: SpawnedHttp | undefined;
+  let stateful: SpawnedHttp | undefined;
+  const started = (server: SpawnedHttp | undefined): SpawnedHttp => {
+    if (!server) throw new Error('eraServers: start() them first');
+    return server;
+  };
+  const targets: Array<[string, () => EraTarget]> = [
+    ['stdio', () => ({ stdio: { command: process.execPath, args: nodeArgs, env } })],
+    ['stateless HTTP', () => ({ url: started(stateless).url })],
+    ['--stateful HTTP', () => ({ url: started(stateful).url })],
+  ];
+  return {
+    /** `node` arguments that run the bin from source. */
+    nodeArgs,
+    targets,
+    get stateless() {
+      return started(stateless);
+    },
+    get stateful() {
+      return started(stateful);
+    },
+    async start(withEnv: Record<string, string> = {}) {
+      env = withEnv;
+      const http = [...nodeArgs, '--http', '--port', '0'];
+      stateless = await spawnHttp(process.execPath, http, { env: { ...env, MCP_RATE_LIMIT_RPS: '0' } });
+      stateful = await spawnHttp(process.execPath, [...http, '--stateful'], { env });
+    },
+    async stop() {
+      await Promise.all([stateless?.stop(), stateful?.stop()]);
+    },
+  };
 }

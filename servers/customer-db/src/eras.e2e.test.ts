@@ -6,47 +6,24 @@ import {
   NO_FIXTURE_EXPECTED_FAILURES,
   NO_FIXTURE_SCENARIOS,
   runConformanceSuite,
-  type SpawnedHttp,
-  spawnHttp,
 } from '@mcp-stack/core/testing';
-import { connectEra, ERA_MODES, type EraTarget, runInspector } from '@mcp-stack/core/testing/eras';
+import { connectEra, ERA_MODES, eraServers, runInspector } from '@mcp-stack/core/testing/eras';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLEAN_ENV, tempDir } from './test-fixtures/temp-db.ts';
 
-const BIN = fileURLToPath(new URL('./bin.ts', import.meta.url));
-const NODE_ARGS = ['--conditions=@mcp-stack/source', BIN];
-/**
- * The stateless server runs the conformance scenarios too: a few hundred requests in about a
- * second from one address, past the default burst of 100, so its rate limit is off; a 429 would
- * fail checks that test something else.
- */
-const NO_RATE_LIMIT = { MCP_RATE_LIMIT_RPS: '0' };
+// the stateless server's rate limit is off: the conformance runs would trip it (see eraServers)
+const servers = eraServers(fileURLToPath(new URL('./bin.ts', import.meta.url)));
 
 const data = tempDir();
 const env = { ...CLEAN_ENV, MCP_STACK_DATA_DIR: data.dir };
-let stateless: SpawnedHttp;
-let stateful: SpawnedHttp;
-beforeAll(async () => {
-  // one after the other: the first creates and seeds the database the second opens
-  stateless = await spawnHttp(process.execPath, [...NODE_ARGS, '--http', '--port', '0'], {
-    env: { ...env, ...NO_RATE_LIMIT },
-  });
-  stateful = await spawnHttp(process.execPath, [...NODE_ARGS, '--http', '--port', '0', '--stateful'], {
-    env,
-  });
-});
+// one after the other (eraServers): the first creates and seeds the database the second opens
+beforeAll(() => servers.start(env));
 afterAll(async () => {
-  await Promise.all([stateless?.stop(), stateful?.stop()]);
+  await servers.stop();
   data.cleanup();
 });
 
-const TARGETS: Array<[string, () => EraTarget]> = [
-  ['stdio', () => ({ stdio: { command: process.execPath, args: NODE_ARGS, env } })],
-  ['stateless HTTP', () => ({ url: stateless.url })],
-  ['--stateful HTTP', () => ({ url: stateful.url })],
-];
-
-describe.each(TARGETS)('the customer-db bin over %s, with the SDK v2 client', (_name, target) => {
+describe.each(servers.targets)('the customer-db bin over %s, with the SDK v2 client', (_name, target) => {
   it.each(ERA_MODES)('in $name mode lists, calls, reads and completes', async ({ mode, version }) => {
     const connected = await connectEra(target(), mode);
     try {
@@ -70,8 +47,8 @@ describe.each(TARGETS)('the customer-db bin over %s, with the SDK v2 client', (_
 
 describe('the MCP Inspector CLI, --protocol-era modern', () => {
   it.each([
-    ['stdio', () => ['-e', `MCP_STACK_DATA_DIR=${data.dir}`, '--', process.execPath, ...NODE_ARGS]],
-    ['HTTP', () => ['--server-url', stateless.url]],
+    ['stdio', () => ['-e', `MCP_STACK_DATA_DIR=${data.dir}`, '--', process.execPath, ...servers.nodeArgs]],
+    ['HTTP', () => ['--server-url', servers.stateless.url]],
   ])(
     'lists and calls a tool over %s',
     async (_name, target) => {
@@ -109,7 +86,7 @@ describe('the official conformance scenarios that need no fixture tools', () => 
   it.each(Object.entries(NO_FIXTURE_SCENARIOS))(
     'pass at %s over stateless HTTP',
     async (specVersion, scenarios) => {
-      const report = await runConformanceSuite(stateless.url, {
+      const report = await runConformanceSuite(servers.stateless.url, {
         specVersion,
         scenarios: scenarios.filter((scenario) => !skipped.includes(scenario)),
         // the caching scenario asks for lists this server has not (it rightly answers -32601)

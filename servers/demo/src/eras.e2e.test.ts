@@ -7,26 +7,16 @@ import {
   NO_FIXTURE_EXPECTED_FAILURES,
   NO_FIXTURE_SCENARIOS,
   runConformanceSuite,
-  type SpawnedHttp,
-  spawnHttp,
 } from '@mcp-stack/core/testing';
-import { connectEra, ERA_MODES, type EraTarget, runInspector } from '@mcp-stack/core/testing/eras';
+import { connectEra, ERA_MODES, eraServers, runInspector } from '@mcp-stack/core/testing/eras';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const BIN = fileURLToPath(new URL('./bin.ts', import.meta.url));
-const NODE_ARGS = ['--conditions=@mcp-stack/source', BIN];
-/**
- * The stateless server runs the conformance scenarios too: a few hundred requests in about a
- * second from one address, past the default burst of 100, so its rate limit is off; a 429 would
- * fail checks that test something else.
- */
-const NO_RATE_LIMIT = { MCP_RATE_LIMIT_RPS: '0' };
+// the stateless server's rate limit is off: the conformance runs would trip it (see eraServers)
+const servers = eraServers(fileURLToPath(new URL('./bin.ts', import.meta.url)));
 
 /** A local stand-in for the joke API: spawned servers must never reach the internet. */
 let jokes: Server;
 let env: Record<string, string>;
-let stateless: SpawnedHttp;
-let stateful: SpawnedHttp;
 beforeAll(async () => {
   jokes = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -34,25 +24,14 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => jokes.listen(0, '127.0.0.1', resolve));
   env = { JOKE_API_URL: `http://127.0.0.1:${(jokes.address() as AddressInfo).port}/random_joke` };
-  [stateless, stateful] = await Promise.all([
-    spawnHttp(process.execPath, [...NODE_ARGS, '--http', '--port', '0'], {
-      env: { ...env, ...NO_RATE_LIMIT },
-    }),
-    spawnHttp(process.execPath, [...NODE_ARGS, '--http', '--port', '0', '--stateful'], { env }),
-  ]);
+  await servers.start(env);
 });
 afterAll(async () => {
-  await Promise.all([stateless?.stop(), stateful?.stop()]);
+  await servers.stop();
   jokes?.close();
 });
 
-const TARGETS: Array<[string, () => EraTarget]> = [
-  ['stdio', () => ({ stdio: { command: process.execPath, args: NODE_ARGS, env } })],
-  ['stateless HTTP', () => ({ url: stateless.url })],
-  ['--stateful HTTP', () => ({ url: stateful.url })],
-];
-
-describe.each(TARGETS)('the demo bin over %s, with the SDK v2 client', (_name, target) => {
+describe.each(servers.targets)('the demo bin over %s, with the SDK v2 client', (_name, target) => {
   it.each(ERA_MODES)('in $name mode lists, calls, reads, gets and completes', async ({ mode, version }) => {
     const connected = await connectEra(target(), mode);
     try {
@@ -78,8 +57,8 @@ describe.each(TARGETS)('the demo bin over %s, with the SDK v2 client', (_name, t
 
 describe('the MCP Inspector CLI, --protocol-era modern', () => {
   it.each([
-    ['stdio', () => ['-e', `JOKE_API_URL=${env.JOKE_API_URL}`, '--', process.execPath, ...NODE_ARGS]],
-    ['HTTP', () => ['--server-url', stateless.url]],
+    ['stdio', () => ['-e', `JOKE_API_URL=${env.JOKE_API_URL}`, '--', process.execPath, ...servers.nodeArgs]],
+    ['HTTP', () => ['--server-url', servers.stateless.url]],
   ])(
     'lists and calls a tool over %s',
     async (_name, target) => {
@@ -111,7 +90,7 @@ describe('the official conformance scenarios that need no fixture tools', () => 
   it.each(Object.entries(NO_FIXTURE_SCENARIOS))(
     'pass at %s over stateless HTTP',
     async (specVersion, scenarios) => {
-      const report = await runConformanceSuite(stateless.url, {
+      const report = await runConformanceSuite(servers.stateless.url, {
         specVersion,
         scenarios: scenarios.filter((scenario) => !skipped.includes(scenario)),
         expectedFailures: NO_FIXTURE_EXPECTED_FAILURES,

@@ -6,37 +6,22 @@ import {
   NO_FIXTURE_EXPECTED_FAILURES,
   NO_FIXTURE_SCENARIOS,
   runConformanceSuite,
-  type SpawnedHttp,
-  spawnHttp,
 } from '@mcp-stack/core/testing';
-import { connectEra, ERA_MODES, type EraTarget, runInspector } from '@mcp-stack/core/testing/eras';
+import { connectEra, ERA_MODES, eraServers, runInspector } from '@mcp-stack/core/testing/eras';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, startTestUsersApi, type TestUsersApi } from './test-fixtures/users-api.ts';
 
-const BIN = fileURLToPath(new URL('./bin.ts', import.meta.url));
-const NODE_ARGS = ['--conditions=@mcp-stack/source', BIN];
-/**
- * The stateless server runs the conformance scenarios too: a few hundred requests in about a
- * second from one address, past the default burst of 100, so its rate limit is off; a 429 would
- * fail checks that test something else.
- */
-const NO_RATE_LIMIT = { MCP_RATE_LIMIT_RPS: '0' };
+// the stateless server's rate limit is off: the conformance runs would trip it (see eraServers)
+const servers = eraServers(fileURLToPath(new URL('./bin.ts', import.meta.url)));
 
 let api: TestUsersApi;
 let env: Record<string, string>;
-let stateless: SpawnedHttp;
-let stateful: SpawnedHttp;
 let userId: number;
 beforeAll(async () => {
   api = await startTestUsersApi();
   env = { USERS_API_URL: api.url, USERS_API_KEY: API_KEY };
-  [stateless, stateful] = await Promise.all([
-    spawnHttp(process.execPath, [...NODE_ARGS, '--http', '--port', '0'], {
-      env: { ...env, ...NO_RATE_LIMIT },
-    }),
-    spawnHttp(process.execPath, [...NODE_ARGS, '--http', '--port', '0', '--stateful'], { env }),
-  ]);
-  const setup = await connectEra({ url: stateless.url }, 'legacy');
+  await servers.start(env);
+  const setup = await connectEra({ url: servers.stateless.url }, 'legacy');
   try {
     const registered = await setup.client.callTool({
       name: 'register_user',
@@ -48,17 +33,11 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  await Promise.all([stateless?.stop(), stateful?.stop()]);
+  await servers.stop();
   await api?.stop();
 });
 
-const TARGETS: Array<[string, () => EraTarget]> = [
-  ['stdio', () => ({ stdio: { command: process.execPath, args: NODE_ARGS, env } })],
-  ['stateless HTTP', () => ({ url: stateless.url })],
-  ['--stateful HTTP', () => ({ url: stateful.url })],
-];
-
-describe.each(TARGETS)('the users bin over %s, with the SDK v2 client', (_name, target) => {
+describe.each(servers.targets)('the users bin over %s, with the SDK v2 client', (_name, target) => {
   it.each(ERA_MODES)('in $name mode lists and calls tools', async ({ mode, version }) => {
     const connected = await connectEra(target(), mode);
     try {
@@ -84,10 +63,10 @@ describe('the MCP Inspector CLI, --protocol-era modern', () => {
         `USERS_API_KEY=${API_KEY}`,
         '--',
         process.execPath,
-        ...NODE_ARGS,
+        ...servers.nodeArgs,
       ],
     ],
-    ['HTTP', () => ['--server-url', stateless.url]],
+    ['HTTP', () => ['--server-url', servers.stateless.url]],
   ])(
     'lists and calls a tool over %s',
     async (_name, target) => {
@@ -121,7 +100,7 @@ describe('the official conformance scenarios that need no fixture tools', () => 
   it.each(Object.entries(NO_FIXTURE_SCENARIOS))(
     'pass at %s over stateless HTTP',
     async (specVersion, scenarios) => {
-      const report = await runConformanceSuite(stateless.url, {
+      const report = await runConformanceSuite(servers.stateless.url, {
         specVersion,
         scenarios: scenarios.filter((scenario) => !skipped.includes(scenario)),
         // the caching scenario asks for lists this server has not (it rightly answers -32601)

@@ -7,8 +7,13 @@
 // 1.2 s each at 300,000 customers, synchronously, and calls queued behind them.
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { raw } from '../http/client.ts';
-import { type Cleanup, type RunningServer, runCleanups, startServer, toolCallBody } from '../http/servers.ts';
+import {
+  type Cleanup,
+  type RunningServer,
+  runCleanups,
+  startServer,
+  timedToolCaller,
+} from '../http/servers.ts';
 import { memoryOf, mib } from '../shared/memory.ts';
 import { runSeed, tempDir } from './harness.ts';
 
@@ -30,13 +35,7 @@ describe(`customer-db searches built to do the most work, over ${CUSTOMERS} cust
   const cleanups: Cleanup[] = [];
   let server: RunningServer;
   let dbPath: string;
-  let serial = 0;
-  const call = async (tool: string, args: Record<string, unknown>) => {
-    const started = performance.now();
-    const response = await raw(server.url, { body: toolCallBody(tool, args, ++serial) });
-    expect(response.status, response.body).toBe(200);
-    return { result: response.json().result, ms: performance.now() - started };
-  };
+  const call = timedToolCaller(() => server.url);
 
   beforeAll(async () => {
     const dir = tempDir('reliability-search-');

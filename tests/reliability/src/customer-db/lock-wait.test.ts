@@ -8,8 +8,13 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { raw } from '../http/client.ts';
-import { type Cleanup, type RunningServer, runCleanups, startServer, toolCallBody } from '../http/servers.ts';
+import {
+  type Cleanup,
+  type RunningServer,
+  runCleanups,
+  startServer,
+  timedToolCaller,
+} from '../http/servers.ts';
 import { memoryOf, mib } from '../shared/memory.ts';
 import { tempDir } from './harness.ts';
 
@@ -57,18 +62,7 @@ describe('customer-db while another process holds the write lock', () => {
   const cleanups: Cleanup[] = [];
   let server: RunningServer;
   let dbPath: string;
-  let serial = 0;
-  const call = async (tool: string, args: Record<string, unknown>) => {
-    const started = performance.now();
-    const response = await raw(server.url, { body: toolCallBody(tool, args, ++serial) });
-    expect(response.status, response.body).toBe(200);
-    const result = response.json().result as {
-      isError?: boolean;
-      content: Array<{ text: string }>;
-      structuredContent?: any;
-    };
-    return { result, ms: performance.now() - started };
-  };
+  const call = timedToolCaller(() => server.url);
   /** Ten reads one after another, each timed. */
   const reads = async () => {
     const times: number[] = [];

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type SpawnedHttp, spawnHttp } from '@mcp-stack/core/testing';
 import { type RunningUsersApi, startUsersApi } from '@mcp-stack/users-api';
+import { expect } from 'vitest';
 import { cleanEnv } from '../shared/clean-env.ts';
+import { raw } from './client.ts';
 
 export type ServerName = 'users' | 'customer-db' | 'demo';
 export const SERVER_NAMES: ReadonlyArray<ServerName> = ['users', 'customer-db', 'demo'];
@@ -243,4 +245,27 @@ export function toolCallBody(tool: string, args: Record<string, unknown>, id: nu
     method: 'tools/call',
     params: { name: tool, arguments: args },
   });
+}
+
+/** A tool result as the tests read it (structured content of any shape). */
+export interface ToolCallAnswer {
+  isError?: boolean;
+  content: Array<{ text: string }>;
+  /** Absent on a tool error; each tool's own shape, read by the test that calls it. */
+  // biome-ignore lint/suspicious/noExplicitAny: the shape differs by tool; the caller knows it
+  structuredContent: any;
+}
+
+/**
+ * Calls tools of the server at `url()` over stateless HTTP, a new JSON-RPC id each time; every
+ * answer must be HTTP 200; resolves with the result and how long it took.
+ */
+export function timedToolCaller(url: () => string) {
+  let serial = 0;
+  return async (tool: string, args: Record<string, unknown>) => {
+    const started = performance.now();
+    const response = await raw(url(), { body: toolCallBody(tool, args, ++serial) });
+    expect(response.status, response.body).toBe(200);
+    return { result: response.json().result as ToolCallAnswer, ms: performance.now() - started };
+  };
 }
