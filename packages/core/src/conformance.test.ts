@@ -18,30 +18,8 @@ const env = { MCP_RATE_LIMIT_RPS: '0' };
 
 /** What the fixture fails, and why (core's README, "Protocol eras", lists the same). */
 const EXPECTED_FAILURES: Record<string, ReadonlyArray<string>> = {
-  '2026-07-28': [
-    // multi round-trip requests (input_required results): the next issue
-    'server-stateless:sep-2575-http-server-no-independent-requests-on-stream',
-    'input-required-result-basic-elicitation',
-    'input-required-result-basic-sampling',
-    'input-required-result-basic-list-roots',
-    'input-required-result-request-state',
-    'input-required-result-multiple-input-requests',
-    'input-required-result-multi-round',
-    'input-required-result-non-tool-request',
-    'input-required-result-result-type',
-    'input-required-result-tampered-state',
-    'input-required-result-capability-check',
-    // these two pass but for a warning (a SHOULD about MRTR retries)
-    'input-required-result-missing-input-response',
-    'input-required-result-ignore-extra-params',
-  ],
+  '2026-07-28': [],
   '2025-11-25': [
-    // requests from the server to the client: core has no handler API for them yet; the next
-    // issue designs one for both eras (MRTR in 2026-07-28, these requests in 2025-11-25)
-    'tools-call-sampling',
-    'tools-call-elicitation',
-    'elicitation-sep1034-defaults',
-    'elicitation-sep1330-enums',
     // resumable SSE (event ids, priming event, retry; SEP-1699), SHOULD warnings only: no event
     // store here, and 2026-07-28 removed resumability altogether
     'server-sse-polling',
@@ -69,15 +47,24 @@ describe('the official conformance suite (--suite all) against the conformance f
   ])(
     'passes at %s over %s HTTP, but for the baselined failures',
     async (specVersion, mode, url) => {
-      // what needs a session: stateless legacy HTTP rightly answers subscriptions -32601, and has no
-      // session id for the legacy GET streams (a SHOULD warning)
+      // what needs a session: stateless legacy HTTP rightly answers subscriptions -32601, has no
+      // session id for the legacy GET streams (a SHOULD warning), and cannot ask the client
+      // anything (no channel for a server-to-client request: the tools answer a tool error saying so)
       const sessionOnly = specVersion === '2025-11-25' && mode === 'stateless';
       const report = await runConformanceSuite(url(), {
         specVersion,
         expectedFailures: [
           ...(EXPECTED_FAILURES[specVersion] ?? []),
           ...(sessionOnly
-            ? ['resources-subscribe', 'resources-unsubscribe', 'server-sse-multiple-streams']
+            ? [
+                'resources-subscribe',
+                'resources-unsubscribe',
+                'server-sse-multiple-streams',
+                'tools-call-sampling',
+                'tools-call-elicitation',
+                'elicitation-sep1034-defaults',
+                'elicitation-sep1330-enums',
+              ]
             : []),
         ],
       });

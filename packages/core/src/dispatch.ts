@@ -5,11 +5,21 @@ import {
   type ServerCapabilities,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@modelcontextprotocol/sdk/types.js';
-import { LOG_LEVELS as LEVELS, type ModernMeta, SUPPORTED_VERSIONS } from './era.ts';
+import { LOG_LEVELS as LEVELS, META, type ModernMeta, SUPPORTED_VERSIONS } from './era.ts';
+import {
+  ASKING_METHODS,
+  type Asker,
+  bindingOf,
+  cannotAsk,
+  elicitWith,
+  isInputRequired,
+  modernAsker,
+} from './input.ts';
 import type { Logger } from './logger.ts';
 import { isMethodOf } from './methods.ts';
 import { modernResult } from './modern-result.ts';
 import { ProtocolError, protocolError, RPC_ERROR } from './protocol-error.ts';
+import { createRequestStateCodec, type RequestStateCodec } from './request-state.ts';
 import type { CallerIdentity, HandlerContext, ServerDefinition } from './server.ts';
 import { buildPrompts } from './tables/prompts.ts';
 import { buildResources } from './tables/resources.ts';
@@ -40,7 +50,14 @@ export interface RequestEnv {
   session: SessionState;
   /** Present for a modern-era request (2026-07-28): what its `_meta` said, checked (era.ts). */
   modern?: ModernMeta | undefined;
+  /**
+   * How questions to the client are put (input.ts). Absent: in the modern era `handle` asks with
+   * `input_required`; elsewhere nothing can be asked.
+   */
+  asker?: Asker | undefined;
 }
+
+const CANNOT_ASK = cannotAsk();
 
 /** How long a request that sent notifications waits before its result (see `handle`). */
 const SETTLE_MS = 3;
@@ -87,9 +104,14 @@ export interface TablesObserver {
 
 export function buildTables(
   definition: ServerDefinition,
-  options: { observer?: TablesObserver } = {},
+  options: {
+    observer?: TablesObserver;
+    /** Seals the `requestState` of input-required results; replicas must share its keys. */
+    requestState?: RequestStateCodec;
+  } = {},
 ): ServerTables {
   const { observer } = options;
+  const requestState = options.requestState ?? createRequestStateCodec();
   const tools = buildTools(definition.tools ?? [], observer);
   const resources = buildResources(definition.resources ?? []);
   const prompts = buildPrompts(definition.prompts ?? []);
@@ -152,9 +174,31 @@ export function buildTables(
     const scope = env.caller ? 'private' : 'public';
     if (!isMethodOf(method, 'modern') || !methods.has(method))
       throw protocolError('MethodNotFound', `method not found: ${method}`);
+    const asking = env.asker === undefined && ASKING_METHODS.has(method);
+    const served: RequestEnv = asking
+      ? {
+          ...env,
+          asker: modernAsker({
+            clientCapabilities: env.modern?.clientCapabilities ?? {},
+            inputResponses: params?.inputResponses as Record<string, unknown> | undefined,
+            requestState: params?.requestState,
+            codec: requestState,
+            binding: bindingOf(method, params, env.caller?.clientId ?? ''),
+          }),
+        }
+      : env;
     try {
-      return modernResult(method, await handle(method, params, env), serverInfo, scope);
+      return modernResult(method, await handle(method, params, served), serverInfo, scope);
     } catch (error) {
+      if (isInputRequired(error)) {
+        // basic/patterns/mrtr.mdx: the questions and the state the retry must echo
+        return {
+          resultType: 'input_required',
+          inputRequests: error.inputRequests,
+          requestState: error.requestState,
+          _meta: { [META.serverInfo]: serverInfo },
+        };
+      }
       // the modern era reports a missing resource as invalid params (2026-07-28 changelog)
       if (error instanceof ProtocolError && error.code === RPC_ERROR.ResourceNotFound)
         throw new ProtocolError(RPC_ERROR.InvalidParams, error.message, error.data);
@@ -217,6 +261,7 @@ export function handlerContext(
 ): HandlerContext {
   let logger: Logger | undefined;
   let lastProgress = Number.NEGATIVE_INFINITY;
+  const asker = env.asker ?? CANNOT_ASK;
   return {
     get logger() {
       logger ??= env.logger.child({ requestId: env.requestId });
@@ -226,6 +271,9 @@ export function handlerContext(
     requestId: env.requestId,
     ...(env.caller !== undefined && { caller: env.caller }),
     ...(env.sessionId !== undefined && { sessionId: env.sessionId }),
+    canAsk: (kind) => asker.can(kind),
+    ask: (requests) => asker.ask(requests),
+    elicit: (key, form) => elicitWith(asker, key, form),
     async progress(progress, total, message) {
       if (env.progressToken === undefined || !env.notify || env.signal.aborted) return;
       // progress must increase (spec): a repeated or smaller value is dropped, not an error

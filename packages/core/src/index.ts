@@ -104,6 +104,15 @@ export {
   ResponseTooLargeError,
   redactUrl,
 } from './http-error.ts';
+export {
+  type Asker,
+  type ElicitForm,
+  type ElicitResult,
+  type InputRequest,
+  InputRequired,
+  type QuestionKind,
+  type QuestionMethod,
+} from './input.ts';
 export { toJsonSchema } from './json-schema.ts';
 export {
   type CreateLoggerOptions,

@@ -15,6 +15,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { describeIssues } from './errors.ts';
+import { ASKING_METHODS } from './input.ts';
 import { protocolError } from './protocol-error.ts';
 
 /** Which protocol era a request is served in (see era.ts). */
@@ -98,9 +99,40 @@ export function checkParams(
       `invalid params for ${method}: ${describeIssues(checked.error.issues).text}`,
     );
   }
-  const data = (checked.data as { params?: Record<string, unknown> }).params;
+  let data = (checked.data as { params?: Record<string, unknown> }).params;
+  if (era === 'modern' && ASKING_METHODS.has(method)) data = withRetryFields(method, data, params);
   const raw = (params as { arguments?: unknown } | undefined)?.arguments;
   if (data && typeof raw === 'object' && raw !== null && Object.hasOwn(raw, '__proto__'))
     return { ...data, arguments: raw };
   return data;
+}
+
+/**
+ * The two fields a retry after `input_required` adds (basic/patterns/mrtr.mdx), which the SDK's
+ * schemas do not know and would drop: `inputResponses` an object of answers (each checked
+ * against its question later, input.ts), `requestState` a string.
+ */
+function withRetryFields(
+  method: string,
+  data: Record<string, unknown> | undefined,
+  params: unknown,
+): Record<string, unknown> | undefined {
+  const { inputResponses, requestState } = (params ?? {}) as Record<string, unknown>;
+  if (inputResponses === undefined && requestState === undefined) return data;
+  if (
+    inputResponses !== undefined &&
+    (inputResponses === null || typeof inputResponses !== 'object' || Array.isArray(inputResponses))
+  ) {
+    throw protocolError(
+      'InvalidParams',
+      `invalid params for ${method}: inputResponses must be an object of answers keyed like the inputRequests`,
+    );
+  }
+  if (requestState !== undefined && typeof requestState !== 'string')
+    throw protocolError('InvalidParams', `invalid params for ${method}: requestState must be a string`);
+  return {
+    ...data,
+    ...(inputResponses !== undefined && { inputResponses }),
+    ...(requestState !== undefined && { requestState }),
+  };
 }

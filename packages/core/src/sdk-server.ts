@@ -4,6 +4,8 @@ import type { AnyObjectSchema, SchemaOutput } from '@modelcontextprotocol/sdk/se
 import { InitializeRequestSchema, type ServerResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { RequestEnv, ServerTables, Transport } from './dispatch.ts';
+import { AppError } from './errors.ts';
+import { ANSWER_SCHEMA, type Asker, checkAnswer, kindsOf, type QuestionKind } from './input.ts';
 import type { Logger } from './logger.ts';
 import { checkParams } from './methods.ts';
 import { protocolError } from './protocol-error.ts';
@@ -111,6 +113,7 @@ export function createSdkServer(tables: ServerTables, options: SdkServerOptions)
       caller: callerFrom(extra.authInfo),
       sessionId: extra.sessionId,
       session,
+      asker: legacyAsker(server, extra),
     };
     return (await tables.handle(method, params, env)) as ServerResult;
   };
@@ -122,6 +125,36 @@ export function createSdkServer(tables: ServerTables, options: SdkServerOptions)
     previousOnClose?.();
   };
   return server;
+}
+
+/**
+ * Questions in the legacy era: server-to-client requests tied to the request being served (on
+ * stdio, and on a session's POST stream), for the kinds the client declared at initialize.
+ */
+function legacyAsker(server: Server, extra: Extra): Asker {
+  const can = (kind: QuestionKind) => server.getClientCapabilities()?.[kind] !== undefined;
+  return {
+    can,
+    async ask(requests) {
+      const missing = kindsOf(requests).filter((kind) => !can(kind));
+      if (missing.length) {
+        throw new AppError(
+          'UNAVAILABLE',
+          `this call needs to ask the client (${missing.join(', ')}), and the client did not declare ${missing.join(' and ')} when it connected`,
+        );
+      }
+      const entries = await Promise.all(
+        Object.entries(requests).map(async ([key, request]) => {
+          const answer = await extra.sendRequest(
+            { method: request.method, params: request.params ?? {} } as never,
+            ANSWER_SCHEMA[request.method],
+          );
+          return [key, checkAnswer(`the answer to ${request.method}`, request, answer)] as const;
+        }),
+      );
+      return Object.fromEntries(entries);
+    },
+  };
 }
 
 /** The identity the HTTP auth layer put on the request (see auth.ts), as handlers see it. */

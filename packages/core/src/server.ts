@@ -7,6 +7,7 @@ import type {
   ToolAnnotations,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import type { ElicitForm, ElicitResult, InputRequest, QuestionKind } from './input.ts';
 import type { Logger } from './logger.ts';
 
 export type { ContentBlock, LoggingLevel, PromptMessage, ToolAnnotations };
@@ -36,6 +37,22 @@ export interface HandlerContext {
   caller?: CallerIdentity;
   /** Present on stdio and stateful HTTP. */
   sessionId?: string;
+  /**
+   * Whether the client can be asked this kind of question on this request: it declared the
+   * capability, and the transport has a way to ask (see `ask`).
+   */
+  canAsk(kind: QuestionKind): boolean;
+  /**
+   * Asks the client questions (elicitation, sampling, roots), all at once; resolves with the
+   * answers keyed like the questions. In MCP 2026-07-28 this answers the request `input_required`
+   * and the handler runs again from the top when the client retries with the answers, so ask
+   * before doing anything that must happen once. Throws -32021 when the client did not declare
+   * the capability (check `canAsk` first to carry on without asking), and a tool error where the
+   * transport cannot ask (stateless legacy HTTP). Keys name questions across rounds: keep them stable.
+   */
+  ask(requests: Readonly<Record<string, InputRequest>>): Promise<Record<string, unknown>>;
+  /** `ask` for one form-style question (typed fields); the answer's `action` says what the person did. */
+  elicit(key: string, form: ElicitForm): Promise<ElicitResult>;
 }
 
 /** A zod object, or its shape: a shape becomes a strict object (unknown arguments are refused). */

@@ -2,6 +2,7 @@ import type { GetPromptResult, PromptMessage } from '@modelcontextprotocol/sdk/t
 import { z } from 'zod';
 import type { MethodHandler } from '../dispatch.ts';
 import { invalidInput } from '../errors.ts';
+import { isInputRequired } from '../input.ts';
 import { protocolError, toProtocolError } from '../protocol-error.ts';
 import type { AnyPrompt, HandlerContext } from '../server.ts';
 import { completionResult } from './completion.ts';
@@ -54,6 +55,7 @@ export function buildPrompts(prompts: ReadonlyArray<AnyPrompt>) {
           : (got as PromptMessage[]);
       return { description: prompt.description, messages } satisfies GetPromptResult;
     } catch (error) {
+      if (isInputRequired(error)) throw error;
       throw toProtocolError(error, { logger: ctx.logger });
     }
   };

@@ -1,6 +1,7 @@
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import type { MethodHandler } from '../dispatch.ts';
+import { isInputRequired } from '../input.ts';
 import { protocolError, toProtocolError } from '../protocol-error.ts';
 import {
   type HandlerContext,
@@ -91,6 +92,7 @@ export function buildResources(all: ReadonlyArray<ResourceDefinition | ResourceT
         return contents(uri, definition.mimeType, await definition.read(flat, uri, ctx));
       }
     } catch (error) {
+      if (isInputRequired(error)) throw error;
       throw toProtocolError(error, { logger: ctx.logger, notFound: 'ResourceNotFound' });
     }
     throw protocolError('ResourceNotFound', `resource not found: ${uri}`, { uri });

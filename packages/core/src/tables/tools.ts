@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { MethodHandler, TablesObserver } from '../dispatch.ts';
 import type { ModernMeta } from '../era.ts';
 import { AppError, invalidInput, toToolErrorResult } from '../errors.ts';
+import { passesThrough } from '../input.ts';
 import { toJsonSchema } from '../json-schema.ts';
 import { protocolError } from '../protocol-error.ts';
 import { type AnyTool, type HandlerContext, inputObject, type ToolContent } from '../server.ts';
@@ -87,6 +88,8 @@ async function callTool(built: BuiltTool, args: unknown, ctx: HandlerContext): P
       content.push({ type: 'text', text: (tool.summary as (data: unknown) => string)(checked.data) });
     return { content, structuredContent: checked.data as Record<string, unknown> };
   } catch (error) {
+    // a question to the client, or a protocol fault (-32021), is the request's answer, not a tool error
+    if (passesThrough(error)) throw error;
     return toToolErrorResult(error, { logger });
   }
 }

@@ -13,7 +13,9 @@ import {
   defineResourceTemplate,
   defineServer,
   defineTool,
+  type HandlerContext,
   type ServerDefinition,
+  type ToolContent,
 } from '../server.ts';
 
 /** A 1x1 PNG and a tiny WAV, as the suite's example server sends them. */
@@ -157,6 +159,7 @@ export function createConformanceServer(): ServerDefinition {
         input: { region: z.string().meta({ 'x-mcp-header': 'Region' }).describe('a region') },
         handler: ({ region }) => text(`region ${region}`),
       }),
+      ...questionTools(),
       defineTool({
         name: 'json_schema_2020_12_tool',
         description: 'Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)',
@@ -247,6 +250,22 @@ export function createConformanceServer(): ServerDefinition {
         ],
       }),
       definePrompt({
+        name: 'test_input_required_result_prompt',
+        title: 'Prompt That Asks',
+        description: 'A prompt that asks the client for its context before it is built',
+        get: async (_args, ctx) => {
+          const answer = await ctx.elicit('user_context', {
+            message: 'What context should the prompt use?',
+            requestedSchema: {
+              type: 'object',
+              properties: { context: { type: 'string' } },
+              required: ['context'],
+            },
+          });
+          return `Prompt with context: ${String(answer.content?.context ?? '(none)')}`;
+        },
+      }),
+      definePrompt({
         name: 'test_prompt_with_image',
         title: 'Prompt With Image',
         description: 'A prompt that includes image content',
@@ -257,6 +276,224 @@ export function createConformanceServer(): ServerDefinition {
       }),
     ],
   });
+}
+
+/** A form question with one string field, as the suite's scenarios ask them. */
+const form = (message: string, field: string, type = 'string') => ({
+  message,
+  requestedSchema: { type: 'object' as const, properties: { [field]: { type } }, required: [field] },
+});
+const elicitation = (message: string, field: string, type = 'string') => ({
+  method: 'elicitation/create' as const,
+  params: form(message, field, type),
+});
+const sampling = (question: string, maxTokens = 100) => ({
+  method: 'sampling/createMessage' as const,
+  params: { messages: [{ role: 'user', content: { type: 'text', text: question } }], maxTokens },
+});
+const answerText = (answer: unknown) =>
+  String((answer as { content?: { text?: unknown } }).content?.text ?? '(no text)');
+const field = (answer: unknown, name: string) =>
+  String((answer as { content?: Record<string, unknown> }).content?.[name] ?? '(none)');
+
+/**
+ * The tools that ask the client: through input_required results in 2026-07-28 (the
+ * input-required-result-* scenarios), through server-to-client requests in 2025-11-25
+ * (tools-call-sampling, tools-call-elicitation, elicitation-sep1034/sep1330). One handler each,
+ * whichever the era: `ctx.ask` is the transport's.
+ */
+function questionTools() {
+  const tool = (
+    name: string,
+    description: string,
+    handler: (args: Record<string, never>, ctx: HandlerContext) => Promise<ToolContent>,
+  ) => defineTool({ name, description, input: {}, handler });
+  return [
+    tool('test_input_required_result_elicitation', 'Asks for a name (one elicitation)', async (_a, ctx) => {
+      const { user_name } = await ctx.ask({ user_name: elicitation('What is your name?', 'name') });
+      return text(`Hello, ${field(user_name, 'name')}!`);
+    }),
+    tool(
+      'test_input_required_result_sampling',
+      'Asks the client model a question (sampling)',
+      async (_a, ctx) => {
+        const { capital_question } = await ctx.ask({
+          capital_question: sampling('What is the capital of France?'),
+        });
+        return text(`The model answered: ${answerText(capital_question)}`);
+      },
+    ),
+    tool('test_input_required_result_list_roots', "Asks for the client's roots", async (_a, ctx) => {
+      const { client_roots } = await ctx.ask({ client_roots: { method: 'roots/list', params: {} } });
+      const roots = (client_roots as { roots: unknown[] }).roots;
+      return text(`Found ${roots.length} root(s)`);
+    }),
+    tool(
+      'test_input_required_result_request_state',
+      'Asks for a confirmation, state carried',
+      async (_a, ctx) => {
+        const answer = await ctx.elicit('confirm', form('Please confirm', 'ok', 'boolean'));
+        return text(answer.content?.ok === true ? 'state-ok: confirmed' : 'state-ok: not confirmed');
+      },
+    ),
+    tool(
+      'test_input_required_result_tampered_state',
+      'Asks for a confirmation (signed state)',
+      async (_a, ctx) => {
+        const answer = await ctx.elicit('confirm', form('Please confirm', 'ok', 'boolean'));
+        return text(`confirmed: ${String(answer.content?.ok)}`);
+      },
+    ),
+    tool('test_input_required_result_multiple_inputs', 'Asks three questions at once', async (_a, ctx) => {
+      const answers = await ctx.ask({
+        user_name: elicitation('What is your name?', 'name'),
+        capital_question: sampling('What is the capital of France?'),
+        client_roots: { method: 'roots/list', params: {} },
+      });
+      const roots = (answers.client_roots as { roots: unknown[] }).roots;
+      return text(
+        `name=${field(answers.user_name, 'name')} model=${answerText(answers.capital_question)} roots=${roots.length}`,
+      );
+    }),
+    tool('test_input_required_result_multi_round', 'Asks two questions, one round each', async (_a, ctx) => {
+      const name = field(await ctx.elicit('step1', form('Step 1: What is your name?', 'name')), 'name');
+      const color = field(
+        await ctx.elicit('step2', form('Step 2: What is your favorite color?', 'color')),
+        'color',
+      );
+      return text(`${name} likes ${color}`);
+    }),
+    tool('test_streaming_elicitation', 'Reports progress, then asks a question', async (_a, ctx) => {
+      await ctx.progress(50, 100, 'half way');
+      const answer = await ctx.elicit('go_on', form('Carry on?', 'ok', 'boolean'));
+      return text(`carried on: ${String(answer.content?.ok)}`);
+    }),
+    tool(
+      'test_input_required_result_capabilities',
+      'Asks only what the client can answer',
+      async (_a, ctx) => {
+        const questions = {
+          ...(ctx.canAsk('elicitation') && { elicit_input: elicitation('Elicitation input', 'value') }),
+          ...(ctx.canAsk('sampling') && { sample_input: sampling('Sample request', 50) }),
+        };
+        if (Object.keys(questions).length === 0) return text('capabilities-ok: nothing to ask');
+        const answers = await ctx.ask(questions);
+        return text(`capabilities-ok: received ${Object.keys(answers).join(',')}`);
+      },
+    ),
+    defineTool({
+      name: 'test_sampling',
+      description: 'Asks the client model to answer a prompt (sampling)',
+      input: { prompt: z.string().describe('The prompt to send to the model') },
+      handler: async ({ prompt }, ctx) => {
+        const { answer } = await ctx.ask({ answer: sampling(prompt) });
+        return text(`LLM response: ${answerText(answer)}`);
+      },
+    }),
+    defineTool({
+      name: 'test_elicitation',
+      description: 'Asks the person a question (elicitation)',
+      input: { message: z.string().describe('The message to show the user') },
+      handler: async ({ message }, ctx) => {
+        const answer = await ctx.elicit('response', {
+          message,
+          requestedSchema: {
+            type: 'object',
+            properties: {
+              username: { type: 'string', description: "User's response" },
+              email: { type: 'string', description: "User's email address" },
+            },
+            required: ['username', 'email'],
+          },
+        });
+        return text(
+          `User response: action=${answer.action}, content=${JSON.stringify(answer.content ?? {})}`,
+        );
+      },
+    }),
+    tool(
+      'test_elicitation_sep1034_defaults',
+      'Asks a form whose fields have defaults (SEP-1034)',
+      async (_a, ctx) => {
+        const answer = await ctx.elicit('defaults', {
+          message: 'Please review and update the form fields with defaults',
+          requestedSchema: {
+            type: 'object',
+            properties: {
+              name: { type: 'string', description: 'User name', default: 'John Doe' },
+              age: { type: 'integer', description: 'User age', default: 30 },
+              score: { type: 'number', description: 'User score', default: 95.5 },
+              status: {
+                type: 'string',
+                description: 'User status',
+                enum: ['active', 'inactive', 'pending'],
+                default: 'active',
+              },
+              verified: { type: 'boolean', description: 'Verification status', default: true },
+            },
+            required: [],
+          },
+        });
+        return text(
+          `Elicitation completed: action=${answer.action}, content=${JSON.stringify(answer.content ?? {})}`,
+        );
+      },
+    ),
+    tool('test_elicitation_sep1330_enums', 'Asks a form of every enum kind (SEP-1330)', async (_a, ctx) => {
+      const answer = await ctx.elicit('enums', {
+        message: 'Please select options from the enum fields',
+        requestedSchema: {
+          type: 'object',
+          properties: {
+            untitledSingle: {
+              type: 'string',
+              description: 'Select one option',
+              enum: ['option1', 'option2', 'option3'],
+            },
+            titledSingle: {
+              type: 'string',
+              description: 'Select one option with titles',
+              oneOf: [
+                { const: 'value1', title: 'First Option' },
+                { const: 'value2', title: 'Second Option' },
+                { const: 'value3', title: 'Third Option' },
+              ],
+            },
+            legacyEnum: {
+              type: 'string',
+              description: 'Select one option (legacy)',
+              enum: ['opt1', 'opt2', 'opt3'],
+              enumNames: ['Option One', 'Option Two', 'Option Three'],
+            },
+            untitledMulti: {
+              type: 'array',
+              description: 'Select multiple options',
+              minItems: 1,
+              maxItems: 3,
+              items: { type: 'string', enum: ['option1', 'option2', 'option3'] },
+            },
+            titledMulti: {
+              type: 'array',
+              description: 'Select multiple options with titles',
+              minItems: 1,
+              maxItems: 3,
+              items: {
+                anyOf: [
+                  { const: 'value1', title: 'First Choice' },
+                  { const: 'value2', title: 'Second Choice' },
+                  { const: 'value3', title: 'Third Choice' },
+                ],
+              },
+            },
+          },
+          required: [],
+        },
+      });
+      return text(
+        `Elicitation completed: action=${answer.action}, content=${JSON.stringify(answer.content ?? {})}`,
+      );
+    }),
+  ];
 }
 
 // run as a bin only when executed directly, so tests can import the definition
