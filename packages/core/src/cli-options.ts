@@ -168,12 +168,28 @@ export const CORE_OPTIONS: ReadonlyArray<OptionSpec> = [
     schema: envInt(0, 600_000),
   },
   {
+    env: 'MCP_REQUEST_STATE_KEYS',
+    description:
+      'keys (comma-separated, 32+ characters each, newest first) signing the requestState of questions to the client; replicas must share them',
+    defaultText: 'a random key per process',
+    secret: true,
+    schema: envRequestStateKeys(),
+  },
+  {
     env: 'LOG_LEVEL',
     description: 'fatal, error, warn, info, debug, trace or silent (logs go to stderr)',
     defaultText: 'info',
     schema: envLogLevel(),
   },
 ];
+
+/** Signing keys: each long enough to resist guessing (HMAC-SHA256 wants 32 bytes). */
+function envRequestStateKeys() {
+  return envList().refine((keys) => keys.length > 0 && keys.every((key) => Buffer.byteLength(key) >= 32), {
+    error:
+      'expected one or more comma-separated keys of at least 32 characters each (openssl rand -base64 48)',
+  });
+}
 
 /** A redis:// or rediss:// URL. */
 function envRedisUrl() {
@@ -211,6 +227,7 @@ export function coreConfigSchema(defaultPort: number) {
     MCP_MAX_SESSIONS: envInt(1, 1_000_000).default(1_000),
     MCP_SHUTDOWN_GRACE_MS: envInt(0, 3_600_000).default(10_000),
     MCP_SHUTDOWN_DELAY_MS: envInt(0, 600_000).default(0),
+    MCP_REQUEST_STATE_KEYS: envRequestStateKeys().optional(),
     LOG_LEVEL: envLogLevel().default('info'),
   });
 }

@@ -118,7 +118,10 @@ export async function runCli<O extends Record<string, OptionSpec>>(
     const definition = await cli.create(parsed.options, { logger, config });
     if (config.MCP_TRANSPORT === 'stdio') {
       const { runStdio } = await import('./stdio.ts');
-      const running = await runStdio(definition, { logger });
+      const running = await runStdio(definition, {
+        logger,
+        ...(config.MCP_REQUEST_STATE_KEYS && { requestStateKeys: config.MCP_REQUEST_STATE_KEYS }),
+      });
       await running.closed;
       return 0;
     }
@@ -232,6 +235,7 @@ export async function httpOptions(config: CoreConfig, logger: Logger, name = 'mc
     metricsPort: config.MCP_METRICS_PORT,
     shutdownGraceMs: config.MCP_SHUTDOWN_GRACE_MS,
     shutdownDelayMs: config.MCP_SHUTDOWN_DELAY_MS,
+    ...(config.MCP_REQUEST_STATE_KEYS && { requestStateKeys: config.MCP_REQUEST_STATE_KEYS }),
   };
 }
 

@@ -106,6 +106,7 @@ export {
 } from './http-error.ts';
 export {
   type Asker,
+  confirmWithPerson,
   type ElicitForm,
   type ElicitResult,
   type InputRequest,

@@ -272,3 +272,37 @@ export function isInputRequired(error: unknown): error is InputRequired {
 export function passesThrough(error: unknown): boolean {
   return error instanceof InputRequired || error instanceof ProtocolError;
 }
+
+/**
+ * Asks the person to confirm an irreversible step, when the client can ask them: resolves when
+ * they confirmed, throws `CANCELLED` (nothing done) when they declined, cancelled or left the box
+ * unticked. A client that cannot ask (no elicitation capability, or a transport with no way to)
+ * is not asked, and the call goes on as before: the tool's `destructiveHint` already told its
+ * host to check with the person. Call it before the step, never after: in MCP 2026-07-28 the
+ * handler runs again from the top with the answer.
+ */
+export async function confirmWithPerson(
+  ctx: { canAsk(kind: QuestionKind): boolean; elicit(key: string, form: ElicitForm): Promise<ElicitResult> },
+  key: string,
+  message: string,
+): Promise<void> {
+  if (!ctx.canAsk('elicitation')) return;
+  const answer = await ctx.elicit(key, {
+    message,
+    requestedSchema: {
+      type: 'object',
+      properties: {
+        confirm: {
+          type: 'boolean',
+          title: 'Yes, go ahead',
+          description: 'Tick to confirm; this cannot be undone',
+        },
+      },
+      required: ['confirm'],
+    },
+  });
+  if (answer.action === 'accept' && answer.content?.confirm === true) return;
+  const why =
+    answer.action === 'accept' ? 'did not confirm' : answer.action === 'decline' ? 'declined' : 'cancelled';
+  throw new AppError('CANCELLED', `nothing was done: the person ${why} when asked "${message}"`);
+}

@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { buildTables, type ServerTables } from './dispatch.ts';
 import type { Logger } from './logger.ts';
+import { createRequestStateCodec } from './request-state.ts';
 import { createSdkServer } from './sdk-server.ts';
 import type { ServerDefinition } from './server.ts';
 import { serveModernOnStdio } from './stdio-modern.ts';
@@ -13,6 +14,8 @@ export interface StdioOptions {
   output?: Writable;
   /** Stop on SIGTERM and SIGINT (default true). */
   handleSignals?: boolean;
+  /** Keys signing the `requestState` of questions to the client (MCP_REQUEST_STATE_KEYS); default one random key. */
+  requestStateKeys?: ReadonlyArray<string>;
 }
 
 export interface RunningStdio {
@@ -31,7 +34,14 @@ export async function runStdio(
   definition: ServerDefinition | ServerTables,
   options: StdioOptions,
 ): Promise<RunningStdio> {
-  const tables = 'handle' in definition ? definition : buildTables(definition);
+  const tables =
+    'handle' in definition
+      ? definition
+      : buildTables(definition, {
+          requestState: createRequestStateCodec(
+            options.requestStateKeys ? { keys: options.requestStateKeys } : {},
+          ),
+        });
   const input = options.input ?? process.stdin;
   const output = options.output ?? process.stdout;
   const server = createSdkServer(tables, { transport: 'stdio', logger: options.logger });

@@ -12,7 +12,9 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { buildTables } from './dispatch.ts';
+import { MODERN_PROTOCOL_VERSIONS } from './era.ts';
 import { type ServeHttpOptions, serveHttp } from './http/serve.ts';
 import { createLogger, type Logger, silentLogger } from './logger.ts';
 import { createSdkServer } from './sdk-server.ts';
@@ -53,7 +55,7 @@ export interface Connected {
  */
 export async function connectInMemory(
   definition: ServerDefinition,
-  options: { caller?: CallerIdentity; logger?: Logger } = {},
+  options: { caller?: CallerIdentity; logger?: Logger; capabilities?: ClientCapabilities } = {},
 ): Promise<Connected> {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const server = createSdkServer(buildTables(definition), {
@@ -75,7 +77,7 @@ export async function connectInMemory(
         },
       });
   }
-  const client = new Client(CLIENT_INFO, { capabilities: {} });
+  const client = new Client(CLIENT_INFO, { capabilities: options.capabilities ?? {} });
   await client.connect(clientSide);
   return {
     client,
@@ -84,6 +86,66 @@ export async function connectInMemory(
       await server.close();
     },
   };
+}
+
+/**
+ * One MCP 2026-07-28 request over HTTP, raw: the headers a conforming client sends (each
+ * overridable, null drops it) and `_meta` with the version and `capabilities` (default none;
+ * `meta: null` drops it). Resolves with the status, every message (an SSE answer's notifications,
+ * then the response) and the last one as `json`.
+ */
+export async function postModern(
+  url: string,
+  method: string,
+  params: Record<string, unknown> = {},
+  options: {
+    headers?: Record<string, string | null>;
+    id?: number;
+    meta?: unknown;
+    capabilities?: Record<string, unknown>;
+  } = {},
+) {
+  const name = (params.name ?? params.uri) as string | undefined;
+  const headers: Record<string, string | null> = {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'mcp-protocol-version': MODERN_PROTOCOL_VERSIONS[0] as string,
+    'mcp-method': method,
+    ...(name !== undefined && { 'mcp-name': name }),
+    ...options.headers,
+  };
+  const body = {
+    jsonrpc: '2.0',
+    id: options.id ?? 1,
+    method,
+    params: {
+      ...params,
+      ...(options.meta !== null && {
+        _meta: options.meta ?? {
+          'io.modelcontextprotocol/protocolVersion': MODERN_PROTOCOL_VERSIONS[0],
+          'io.modelcontextprotocol/clientCapabilities': options.capabilities ?? {},
+        },
+      }),
+    },
+  };
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== null)) as Record<
+      string,
+      string
+    >,
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  const type = response.headers.get('content-type') ?? '';
+  // an SSE answer: the notifications, then the response, one JSON message per data line
+  const messages = type.includes('text/event-stream')
+    ? text
+        .split('\n')
+        .filter((line) => line.startsWith('data: '))
+        .map((line) => JSON.parse(line.slice(6)))
+    : [JSON.parse(text)];
+  return { status: response.status, messages, json: messages.at(-1) };
 }
 
 export interface ServedForTest {

@@ -38,7 +38,13 @@ afterAll(() => jokes.close());
 /** Lists and calls everything the demo offers; returns the answers for comparison. */
 async function exerciseEverything({ client }: Connected) {
   const tools = (await client.listTools()).tools.map((t) => t.name);
-  expect(tools).toEqual(['generate_random_number', 'fetch_joke', 'count_down', 'show_mixed_content']);
+  expect(tools).toEqual([
+    'generate_random_number',
+    'fetch_joke',
+    'count_down',
+    'show_mixed_content',
+    'order_coffee',
+  ]);
   const random = await client.callTool({
     name: 'generate_random_number',
     arguments: { min_value: 1, max_value: 6 },

@@ -2,6 +2,7 @@ import { createHttpClient } from '@mcp-stack/core';
 import { type Connected, connectInMemory } from '@mcp-stack/core/testing';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
+  ElicitRequestSchema,
   LoggingMessageNotificationSchema,
   ResourceUpdatedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -51,6 +52,7 @@ describe('tools', () => {
       'fetch_joke',
       'count_down',
       'show_mixed_content',
+      'order_coffee',
     ]);
     for (const tool of tools) {
       expect(tool.description?.length).toBeGreaterThan(20);
@@ -327,5 +329,69 @@ describe('secureRandomInt', () => {
       expect(Number.isSafeInteger(wide)).toBe(true);
     }
     expect(secureRandomInt(7, 7)).toBe(7);
+  });
+
+  describe('order_coffee asks the person through a form', () => {
+    const withForm = async (answer: Record<string, unknown>) => {
+      const asking = await connectInMemory(createDemoServer(deps()), { capabilities: { elicitation: {} } });
+      const forms: Array<Record<string, any>> = [];
+      asking.client.setRequestHandler(ElicitRequestSchema, async (request) => {
+        forms.push(request.params);
+        return answer as never;
+      });
+      try {
+        return {
+          result: await asking.client.callTool({ name: 'order_coffee', arguments: { note: 'Team' } }),
+          forms,
+        };
+      } finally {
+        await asking.close();
+      }
+    };
+
+    it('shows typed fields and returns what the person chose', async () => {
+      const { result, forms } = await withForm({
+        action: 'accept',
+        content: { name: 'Ada', cups: 2, size: 'large', oat_milk: true },
+      });
+      expect(forms).toHaveLength(1);
+      expect(forms[0]).toMatchObject({
+        message: 'Team: what coffee would you like?',
+        requestedSchema: {
+          properties: {
+            name: { type: 'string' },
+            cups: { type: 'integer', minimum: 1, maximum: 10 },
+            size: { type: 'string', enum: ['small', 'medium', 'large'] },
+            oat_milk: { type: 'boolean' },
+          },
+          required: ['name', 'cups', 'size'],
+        },
+      });
+      expect(result.structuredContent).toEqual({
+        ordered: true,
+        name: 'Ada',
+        cups: 2,
+        size: 'large',
+        oat_milk: true,
+      });
+      expect((result.content as Array<{ text: string }>)[1]?.text).toBe(
+        '2 large coffees with oat milk for Ada',
+      );
+    });
+
+    it('orders nothing when the person declines, or answers out of the form', async () => {
+      expect((await withForm({ action: 'decline' })).result.structuredContent).toEqual({
+        ordered: false,
+        reason: 'the person chose decline',
+      });
+      const odd = await withForm({ action: 'accept', content: { name: 'Ada', cups: 99, size: 'large' } });
+      expect(odd.result.structuredContent).toMatchObject({ ordered: false, reason: /did not fit the form/ });
+    });
+
+    it('says it needs a client that can ask, to one that cannot', async () => {
+      const result = await client.callTool({ name: 'order_coffee', arguments: {} });
+      expect(result.isError).toBe(true);
+      expect(text(result)).toMatch(/^UNAVAILABLE: .*needs to ask the client \(elicitation\)/);
+    });
   });
 });

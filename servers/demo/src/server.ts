@@ -8,6 +8,7 @@ import { numbersResource } from './resources/numbers.ts';
 import { countDownTool } from './tools/count-down.ts';
 import { jokeTool } from './tools/joke.ts';
 import { mixedContentTool } from './tools/mixed-content.ts';
+import { orderCoffeeTool } from './tools/order-coffee.ts';
 import { randomNumberTool } from './tools/random-number.ts';
 
 export const DEMO_NAME = 'demo';
@@ -36,12 +37,13 @@ export function createDemoServer(deps: DemoDeps): ServerDefinition {
     version: deps.version,
     title: 'mcp-stack demo',
     instructions:
-      'A tour of what an MCP server offers. Tools: generate_random_number, fetch_joke, count_down (progress and cancellation), show_mixed_content. Resources: config://app-info, demo://numbers/{n}, demo://clock (subscribe for updates). Prompts: greeting_prompt, explain_app_info.',
+      'A tour of what an MCP server offers. Tools: generate_random_number, fetch_joke, count_down (progress and cancellation), show_mixed_content, order_coffee (asks the person through a form). Resources: config://app-info, demo://numbers/{n}, demo://clock (subscribe for updates). Prompts: greeting_prompt, explain_app_info.',
     tools: [
       randomNumberTool(deps.random),
       jokeTool(deps.jokes, deps.jokeApiUrl),
       countDownTool(),
       mixedContentTool(appInfo),
+      orderCoffeeTool(),
     ],
     resources: [appInfoResource(appInfo), clockResource(deps.now, deps.clockTickMs), numbersResource()],
     prompts: [greetingPrompt(), explainAppPrompt(appInfo)],

@@ -2,55 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyAuthenticator } from '../auth.ts';
 import { defineServer, defineTool } from '../server.ts';
 import { createFixtureServer } from '../test-fixtures/fixture-server.ts';
-import { serveForTest } from '../testing.ts';
+import { postModern as modern, serveForTest } from '../testing.ts';
 
 const VERSION = '2026-07-28';
 const META = {
   'io.modelcontextprotocol/protocolVersion': VERSION,
   'io.modelcontextprotocol/clientCapabilities': {},
 };
-
-/** A modern POST with the headers a conforming client sends, each overridable (null drops it). */
-async function modern(
-  url: string,
-  method: string,
-  params: Record<string, unknown> = {},
-  options: { headers?: Record<string, string | null>; id?: number; meta?: unknown } = {},
-) {
-  const name = (params.name ?? params.uri) as string | undefined;
-  const headers: Record<string, string | null> = {
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    'mcp-protocol-version': VERSION,
-    'mcp-method': method,
-    ...(name !== undefined && { 'mcp-name': name }),
-    ...options.headers,
-  };
-  const body = {
-    jsonrpc: '2.0',
-    id: options.id ?? 1,
-    method,
-    params: { ...params, ...(options.meta !== null && { _meta: options.meta ?? META }) },
-  };
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== null)) as Record<
-      string,
-      string
-    >,
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  const type = response.headers.get('content-type') ?? '';
-  // an SSE answer: the notifications, then the response, one JSON message per data line
-  const messages = type.includes('text/event-stream')
-    ? text
-        .split('\n')
-        .filter((line) => line.startsWith('data: '))
-        .map((line) => JSON.parse(line.slice(6)))
-    : [JSON.parse(text)];
-  return { status: response.status, messages, json: messages.at(-1) };
-}
 
 describe('the modern era over stateless HTTP', () => {
   let url: string;

@@ -5,6 +5,7 @@ import { buildTables } from '../dispatch.ts';
 import { type RateDecision, RateLimiter } from '../rate-limit.ts';
 import { type RedisDownPolicy, RedisRateLimitStore } from '../rate-limit-redis.ts';
 import type { RedisLink } from '../redis.ts';
+import { createRequestStateCodec } from '../request-state.ts';
 import type { Semaphore } from '../semaphore.ts';
 import type { CallerIdentity, ServerDefinition } from '../server.ts';
 import { checkRequest, type GuardOptions, guardOptions, isLoopbackHost } from './guards.ts';
@@ -52,6 +53,12 @@ export interface ServeHttpOptions extends Omit<McpHttpHandlerOptions, 'signal' |
   semaphores?: Record<string, Semaphore>;
   /** How long in-flight requests may take to finish on shutdown (default 10 s). */
   shutdownGraceMs?: number;
+  /**
+   * Keys signing the `requestState` of questions to the client (MCP_REQUEST_STATE_KEYS), newest
+   * first. Replicas behind one balancer must share them: the retry with the answers may reach
+   * another replica. Default one random key per process.
+   */
+  requestStateKeys?: ReadonlyArray<string> | undefined;
   /**
    * Behind a load balancer: how long to keep serving after shutdown begins, answering /readyz
    * with 503, before the listener closes (MCP_SHUTDOWN_DELAY_MS, default 0). A connection the
@@ -109,7 +116,10 @@ export async function serveHttp(
           ...(options.semaphores && { semaphores: options.semaphores }),
           ...(options.redis && { redis: options.redis }),
         });
-  const tables = buildTables(definition, metrics ? { observer: metrics } : {});
+  const tables = buildTables(definition, {
+    ...(metrics && { observer: metrics }),
+    requestState: createRequestStateCodec(options.requestStateKeys ? { keys: options.requestStateKeys } : {}),
+  });
   const shutdown = new AbortController();
 
   if (options.stateful) {

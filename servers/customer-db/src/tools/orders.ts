@@ -1,5 +1,5 @@
 // get_order, list_orders, update_order_status.
-import { type AnyTool, defineTool } from '@mcp-stack/core';
+import { type AnyTool, confirmWithPerson, defineTool } from '@mcp-stack/core';
 import { z } from 'zod';
 import type { WriteRunner } from '../db/lock-wait.ts';
 import type { OrdersRepository } from '../repository/orders.ts';
@@ -54,14 +54,25 @@ export function orderWriteTools(orders: OrdersRepository, runWrite: WriteRunner)
       description:
         'Moves an order along its lifecycle: processing → shipped → delivered, or processing → ' +
         'cancelled. Any other change fails with CONFLICT saying what is allowed; delivered and ' +
-        'cancelled are final. Setting the status it already has changes nothing.',
+        'cancelled are final. Setting the status it already has changes nothing. Cancelling cannot be ' +
+        'undone: when the client can ask the person (elicitation), they are asked to confirm first, ' +
+        'and a refusal fails with CANCELLED, the order unchanged.',
       input: { order_id: orderId, status: status.describe('the new status') },
       output: OrderSchema,
       summary: orderLine,
       annotations: OVERWRITE,
       scopes: SCOPE_WRITE,
-      handler: ({ order_id, status }, ctx) =>
-        runWrite(() => orders.updateStatus(order_id, status), ctx.signal),
+      handler: async ({ order_id, status }, ctx) => {
+        // cancelling is final: ask first (a missing order is NOT_FOUND before any question)
+        if (status === 'cancelled' && orders.get(order_id).status !== 'cancelled') {
+          await confirmWithPerson(
+            ctx,
+            'confirm_cancel_order',
+            `Cancel order ${order_id}? A cancelled order cannot be reopened.`,
+          );
+        }
+        return runWrite(() => orders.updateStatus(order_id, status), ctx.signal);
+      },
     }),
   ];
 }
