@@ -34,11 +34,22 @@ export interface EraConnected {
   close(): Promise<void>;
 }
 
-/** An SDK v2 client in `mode`, connected to `target`. */
-export async function connectEra(target: EraTarget, mode: EraMode): Promise<EraConnected> {
+/**
+ * An SDK v2 client in `mode`, connected to `target`. `capabilities` are what it declares (an
+ * `elicitation` client registers its handler with `client.setRequestHandler('elicitation/create', …)`;
+ * in 2026-07-28 the client answers `input_required` results with it and retries on its own).
+ */
+export async function connectEra(
+  target: EraTarget,
+  mode: EraMode,
+  options: { capabilities?: Record<string, unknown> } = {},
+): Promise<EraConnected> {
   const client = new Client(
     { name: 'mcp-stack-era-test', version: '0.0.0' },
-    { versionNegotiation: { mode: mode as never } },
+    {
+      versionNegotiation: { mode: mode as never },
+      ...(options.capabilities && { capabilities: options.capabilities }),
+    },
   );
   const transport =
     'url' in target

@@ -1,7 +1,9 @@
 // The customer-db bin with real clients of both protocol eras: the SDK v2 client in each
 // negotiation mode over stdio, stateless and --stateful HTTP, and the MCP Inspector CLI in the
 // modern era. No prompts here, so nothing to get.
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import {
   NO_FIXTURE_EXPECTED_FAILURES,
   NO_FIXTURE_SCENARIOS,
@@ -16,8 +18,16 @@ const servers = eraServers(fileURLToPath(new URL('./bin.ts', import.meta.url)));
 
 const data = tempDir();
 const env = { ...CLEAN_ENV, MCP_STACK_DATA_DIR: data.dir };
-// one after the other (eraServers): the first creates and seeds the database the second opens
-beforeAll(() => servers.start(env));
+// one after the other (eraServers): the first creates and seeds the database the second opens.
+// More orders than the demo data first: each target cancels one processing order for good.
+beforeAll(async () => {
+  await promisify(execFile)(
+    process.execPath,
+    [...servers.nodeArgs, 'seed', '--customers', '10', '--orders-per-customer', '3'],
+    { env: { ...process.env, ...env } },
+  );
+  await servers.start(env);
+});
 afterAll(async () => {
   await servers.stop();
   data.cleanup();
@@ -39,6 +49,46 @@ describe.each(servers.targets)('the customer-db bin over %s, with the SDK v2 cli
         argument: { name: 'id', value: '123' },
       });
       expect(completion.completion.values).toContain('1234');
+    } finally {
+      await connected.close();
+    }
+  });
+});
+
+describe.each(servers.targets)('cancelling an order over %s asks the person to confirm', (_name, target) => {
+  it('with the SDK v2 client pinned to 2026-07-28: no leaves it processing, yes cancels it', async () => {
+    const connected = await connectEra(
+      target(),
+      { pin: '2026-07-28' },
+      { capabilities: { elicitation: {} } },
+    );
+    try {
+      const { client } = connected;
+      const questions: string[] = [];
+      let answer = false;
+      client.setRequestHandler('elicitation/create', async (request) => {
+        questions.push(request.params.message);
+        return { action: 'accept', content: { confirm: answer } };
+      });
+      const processing = await client.callTool({
+        name: 'list_orders',
+        arguments: { status: 'processing', limit: 1 },
+      });
+      const [order] = (processing.structuredContent as { orders: Array<{ id: string }> }).orders;
+      if (!order) throw new Error('the seed has no processing order left');
+      const cancel = { name: 'update_order_status', arguments: { order_id: order.id, status: 'cancelled' } };
+
+      const refused = await client.callTool(cancel);
+      expect(JSON.stringify(refused.content)).toMatch(/CANCELLED: nothing was done/);
+      expect(questions).toEqual([`Cancel order ${order.id}? A cancelled order cannot be reopened.`]);
+      const kept = await client.callTool({ name: 'get_order', arguments: { order_id: order.id } });
+      expect(kept.structuredContent).toMatchObject({ status: 'processing' });
+
+      answer = true;
+      const cancelled = await client.callTool(cancel);
+      expect(cancelled.structuredContent).toMatchObject({ id: order.id, status: 'cancelled' });
+      // shipping is reversible enough: no question for it
+      expect(questions).toHaveLength(2);
     } finally {
       await connected.close();
     }

@@ -55,6 +55,36 @@ describe.each(servers.targets)('the demo bin over %s, with the SDK v2 client', (
   });
 });
 
+describe.each(servers.targets)('order_coffee over %s asks a form', (_name, target) => {
+  it('of the SDK v2 client pinned to 2026-07-28, which answers and retries on its own', async () => {
+    const connected = await connectEra(
+      target(),
+      { pin: '2026-07-28' },
+      { capabilities: { elicitation: {} } },
+    );
+    try {
+      const { client } = connected;
+      client.setRequestHandler('elicitation/create', async (request) => {
+        const fields = Object.keys(
+          (request.params as { requestedSchema: { properties: object } }).requestedSchema.properties,
+        );
+        expect(fields).toEqual(['name', 'cups', 'size', 'oat_milk']);
+        return { action: 'accept', content: { name: 'Grace', cups: 1, size: 'small' } };
+      });
+      const result = await client.callTool({ name: 'order_coffee', arguments: {} });
+      expect(result.structuredContent).toEqual({
+        ordered: true,
+        name: 'Grace',
+        cups: 1,
+        size: 'small',
+        oat_milk: false,
+      });
+    } finally {
+      await connected.close();
+    }
+  });
+});
+
 describe('the MCP Inspector CLI, --protocol-era modern', () => {
   it.each([
     ['stdio', () => ['-e', `JOKE_API_URL=${env.JOKE_API_URL}`, '--', process.execPath, ...servers.nodeArgs]],

@@ -52,6 +52,59 @@ describe.each(servers.targets)('the users bin over %s, with the SDK v2 client', 
   });
 });
 
+describe.each(servers.targets)('delete_user over %s asks the person to confirm', (name, target) => {
+  // legacy over stateless HTTP has no way to ask: the call goes on, as the tool's annotations warned
+  const modes = ERA_MODES.filter(
+    (m) => m.name !== 'auto' && !(m.name === 'legacy' && name === 'stateless HTTP'),
+  );
+  it.each(modes)(
+    'with the SDK v2 client in $name mode: no leaves the user, yes deletes it',
+    async ({ mode }) => {
+      const connected = await connectEra(target(), mode, { capabilities: { elicitation: {} } });
+      try {
+        const { client } = connected;
+        const questions: string[] = [];
+        let answer = false;
+        client.setRequestHandler('elicitation/create', async (request) => {
+          questions.push(request.params.message);
+          return { action: 'accept', content: { confirm: answer } };
+        });
+        const registered = await client.callTool({
+          name: 'register_user',
+          arguments: {
+            username: `doomed_${questions.length}_${Date.now()}`,
+            email: 'doomed@example.com',
+            password: 'doomed-password-1',
+          },
+        });
+        const id = (registered.structuredContent as { id: number }).id;
+
+        const refused = await client.callTool({ name: 'delete_user', arguments: { user_id: id } });
+        expect(refused.isError).toBe(true);
+        expect(JSON.stringify(refused.content)).toMatch(
+          /CANCELLED: nothing was done: the person did not confirm/,
+        );
+        expect(questions).toEqual([
+          expect.stringMatching(
+            new RegExp(`^Delete user ${id} \\(doomed_.*, doomed@example.com\\) for good\\?`),
+          ),
+        ]);
+        const still = await client.callTool({ name: 'get_user', arguments: { user_id: id } });
+        expect(still.structuredContent).toMatchObject({ id });
+
+        answer = true;
+        const deleted = await client.callTool({ name: 'delete_user', arguments: { user_id: id } });
+        expect(deleted.structuredContent).toEqual({ id, deleted: true });
+        expect(questions).toHaveLength(2);
+        const gone = await client.callTool({ name: 'get_user', arguments: { user_id: id } });
+        expect(JSON.stringify(gone.content)).toMatch(/NOT_FOUND/);
+      } finally {
+        await connected.close();
+      }
+    },
+  );
+});
+
 describe('the MCP Inspector CLI, --protocol-era modern', () => {
   it.each([
     [
