@@ -288,6 +288,7 @@ async function main(): Promise<void> {
   supervisor.restart = replicated;
   const haproxy = replicated ? haproxyPath() : undefined;
   const redisUrl = env.MCP_REDIS_URL || 'redis://127.0.0.1:6379';
+  const requestStateKeys = env.MCP_REQUEST_STATE_KEYS || randomBytes(32).toString('base64url');
   if (replicated) {
     if (!haproxy) {
       say(
@@ -324,6 +325,8 @@ async function main(): Promise<void> {
     // out of HAProxy's rotation (checks every 500 ms) before a stopping replica closes its listener
     const replicaEnv = {
       MCP_REDIS_URL: redisUrl,
+      // a question's retry may reach another replica: they sign requestState with one key
+      MCP_REQUEST_STATE_KEYS: requestStateKeys,
       MCP_SHUTDOWN_DELAY_MS: env.MCP_SHUTDOWN_DELAY_MS ?? '1500',
     };
     const instances = ports.map((p, i) => {

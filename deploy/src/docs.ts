@@ -21,7 +21,10 @@ export function filledExampleSecrets(doc = DEPLOYMENT_DOC): Map<string, string> 
     for (const [key, value] of Object.entries(data)) {
       values.set(
         `${secret.metadata.name}/${key}`,
-        value.replace(/<[^>]*16\+ characters[^>]*>/g, 'x'.repeat(24)).replace(/<[^>]+>/g, 'placeholder'),
+        value
+          // "<a random secret of N+ characters>": a value that long, as the bin requires
+          .replace(/<[^>]*?(\d+)\+ characters[^>]*>/g, (_m, n: string) => 'x'.repeat(Number(n) + 8))
+          .replace(/<[^>]+>/g, 'placeholder'),
       );
     }
   }

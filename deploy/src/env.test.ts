@@ -66,6 +66,8 @@ describe.skipIf(!kubectl).each(['base', 'production'])('%s: each bin accepts its
       });
       expect(parsed.config.MCP_REDIS_URL !== undefined).toBe(withOptional);
       expect(parseApiKeys(parsed.config.MCP_API_KEYS).length).toBeGreaterThan(0);
+      // replicas sign questions' requestState with one shared key (a retry may reach another)
+      expect(parsed.config.MCP_REQUEST_STATE_KEYS?.length).toBeGreaterThan(0);
       const { MCP_SHUTDOWN_DELAY_MS, MCP_SHUTDOWN_GRACE_MS, MCP_METRICS_PORT } = parsed.config;
       expect(MCP_SHUTDOWN_DELAY_MS).toBeGreaterThan(0);
       expect(MCP_SHUTDOWN_DELAY_MS + MCP_SHUTDOWN_GRACE_MS).toBeLessThan(
