@@ -66,6 +66,38 @@ export async function connectEra(
   return { client, version: client.getNegotiatedProtocolVersion(), close: () => client.close() };
 }
 
+/** A form the server showed the person (`elicitation/create` params). */
+export interface ShownForm {
+  message: string;
+  requestedSchema: { properties: Record<string, unknown>; required?: string[] };
+}
+
+/** What the person answered: the SDK's elicitation result. */
+export interface FormAnswer {
+  action: 'accept' | 'decline' | 'cancel';
+  content?: Record<string, string | number | boolean | string[]>;
+}
+
+/**
+ * `connectEra` as a client with a person behind it: it declares `elicitation`, keeps every form
+ * it is shown (`forms`, in order) and answers each with `answer(form)`. In 2026-07-28 the SDK v2
+ * client answers `input_required` results this way and retries on its own.
+ */
+export async function connectWithPerson(
+  target: EraTarget,
+  mode: EraMode,
+  answer: (form: ShownForm) => FormAnswer,
+): Promise<EraConnected & { forms: ShownForm[] }> {
+  const connected = await connectEra(target, mode, { capabilities: { elicitation: {} } });
+  const forms: ShownForm[] = [];
+  connected.client.setRequestHandler('elicitation/create', async (request) => {
+    const form = request.params as unknown as ShownForm;
+    forms.push(form);
+    return answer(form) as never;
+  });
+  return { ...connected, forms };
+}
+
 /**
  * Runs the MCP Inspector CLI (`--cli`) with `args`, in a temp HOME (its catalog lives there), and
  * resolves with what it printed on stdout parsed as JSON; rejects with its output on failure.

@@ -9,7 +9,13 @@ import {
   NO_FIXTURE_SCENARIOS,
   runConformanceSuite,
 } from '@mcp-stack/core/testing';
-import { connectEra, ERA_MODES, eraServers, runInspector } from '@mcp-stack/core/testing/eras';
+import {
+  connectEra,
+  connectWithPerson,
+  ERA_MODES,
+  eraServers,
+  runInspector,
+} from '@mcp-stack/core/testing/eras';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLEAN_ENV, tempDir } from './test-fixtures/temp-db.ts';
 
@@ -57,19 +63,13 @@ describe.each(servers.targets)('the customer-db bin over %s, with the SDK v2 cli
 
 describe.each(servers.targets)('cancelling an order over %s asks the person to confirm', (_name, target) => {
   it('with the SDK v2 client pinned to 2026-07-28: no leaves it processing, yes cancels it', async () => {
-    const connected = await connectEra(
-      target(),
-      { pin: '2026-07-28' },
-      { capabilities: { elicitation: {} } },
-    );
+    let answer = false;
+    const connected = await connectWithPerson(target(), { pin: '2026-07-28' }, () => ({
+      action: 'accept',
+      content: { confirm: answer },
+    }));
     try {
       const { client } = connected;
-      const questions: string[] = [];
-      let answer = false;
-      client.setRequestHandler('elicitation/create', async (request) => {
-        questions.push(request.params.message);
-        return { action: 'accept', content: { confirm: answer } };
-      });
       const processing = await client.callTool({
         name: 'list_orders',
         arguments: { status: 'processing', limit: 1 },
@@ -80,7 +80,9 @@ describe.each(servers.targets)('cancelling an order over %s asks the person to c
 
       const refused = await client.callTool(cancel);
       expect(JSON.stringify(refused.content)).toMatch(/CANCELLED: nothing was done/);
-      expect(questions).toEqual([`Cancel order ${order.id}? A cancelled order cannot be reopened.`]);
+      expect(connected.forms.map((f) => f.message)).toEqual([
+        `Cancel order ${order.id}? A cancelled order cannot be reopened.`,
+      ]);
       const kept = await client.callTool({ name: 'get_order', arguments: { order_id: order.id } });
       expect(kept.structuredContent).toMatchObject({ status: 'processing' });
 
@@ -88,7 +90,7 @@ describe.each(servers.targets)('cancelling an order over %s asks the person to c
       const cancelled = await client.callTool(cancel);
       expect(cancelled.structuredContent).toMatchObject({ id: order.id, status: 'cancelled' });
       // shipping is reversible enough: no question for it
-      expect(questions).toHaveLength(2);
+      expect(connected.forms).toHaveLength(2);
     } finally {
       await connected.close();
     }

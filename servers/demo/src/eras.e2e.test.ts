@@ -8,7 +8,13 @@ import {
   NO_FIXTURE_SCENARIOS,
   runConformanceSuite,
 } from '@mcp-stack/core/testing';
-import { connectEra, ERA_MODES, eraServers, runInspector } from '@mcp-stack/core/testing/eras';
+import {
+  connectEra,
+  connectWithPerson,
+  ERA_MODES,
+  eraServers,
+  runInspector,
+} from '@mcp-stack/core/testing/eras';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // the stateless server's rate limit is off: the conformance runs would trip it (see eraServers)
@@ -57,20 +63,12 @@ describe.each(servers.targets)('the demo bin over %s, with the SDK v2 client', (
 
 describe.each(servers.targets)('order_coffee over %s asks a form', (_name, target) => {
   it('of the SDK v2 client pinned to 2026-07-28, which answers and retries on its own', async () => {
-    const connected = await connectEra(
-      target(),
-      { pin: '2026-07-28' },
-      { capabilities: { elicitation: {} } },
-    );
+    const connected = await connectWithPerson(target(), { pin: '2026-07-28' }, () => ({
+      action: 'accept',
+      content: { name: 'Grace', cups: 1, size: 'small' },
+    }));
     try {
       const { client } = connected;
-      client.setRequestHandler('elicitation/create', async (request) => {
-        const fields = Object.keys(
-          (request.params as { requestedSchema: { properties: object } }).requestedSchema.properties,
-        );
-        expect(fields).toEqual(['name', 'cups', 'size', 'oat_milk']);
-        return { action: 'accept', content: { name: 'Grace', cups: 1, size: 'small' } };
-      });
       const result = await client.callTool({ name: 'order_coffee', arguments: {} });
       expect(result.structuredContent).toEqual({
         ordered: true,
@@ -79,6 +77,9 @@ describe.each(servers.targets)('order_coffee over %s asks a form', (_name, targe
         size: 'small',
         oat_milk: false,
       });
+      expect(connected.forms.map((f) => Object.keys(f.requestedSchema.properties))).toEqual([
+        ['name', 'cups', 'size', 'oat_milk'],
+      ]);
     } finally {
       await connected.close();
     }

@@ -7,7 +7,13 @@ import {
   NO_FIXTURE_SCENARIOS,
   runConformanceSuite,
 } from '@mcp-stack/core/testing';
-import { connectEra, ERA_MODES, eraServers, runInspector } from '@mcp-stack/core/testing/eras';
+import {
+  connectEra,
+  connectWithPerson,
+  ERA_MODES,
+  eraServers,
+  runInspector,
+} from '@mcp-stack/core/testing/eras';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, startTestUsersApi, type TestUsersApi } from './test-fixtures/users-api.ts';
 
@@ -60,15 +66,14 @@ describe.each(servers.targets)('delete_user over %s asks the person to confirm',
   it.each(modes)(
     'with the SDK v2 client in $name mode: no leaves the user, yes deletes it',
     async ({ mode }) => {
-      const connected = await connectEra(target(), mode, { capabilities: { elicitation: {} } });
+      let answer = false;
+      const connected = await connectWithPerson(target(), mode, () => ({
+        action: 'accept',
+        content: { confirm: answer },
+      }));
+      const questions = connected.forms;
       try {
         const { client } = connected;
-        const questions: string[] = [];
-        let answer = false;
-        client.setRequestHandler('elicitation/create', async (request) => {
-          questions.push(request.params.message);
-          return { action: 'accept', content: { confirm: answer } };
-        });
         const registered = await client.callTool({
           name: 'register_user',
           arguments: {
@@ -84,7 +89,7 @@ describe.each(servers.targets)('delete_user over %s asks the person to confirm',
         expect(JSON.stringify(refused.content)).toMatch(
           /CANCELLED: nothing was done: the person did not confirm/,
         );
-        expect(questions).toEqual([
+        expect(questions.map((q) => q.message)).toEqual([
           expect.stringMatching(
             new RegExp(`^Delete user ${id} \\(doomed_.*, doomed@example.com\\) for good\\?`),
           ),
