@@ -16,13 +16,16 @@ export function deleteUserTool(api: UsersApiClient) {
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     scopes: ['users:write'],
     handler: async ({ user_id }, ctx) => {
-      // the person sees who they are deleting; a user that does not exist is NOT_FOUND before any question
-      const user = await api.get(user_id, ctx.signal);
-      await confirmWithPerson(
-        ctx,
-        'confirm_delete_user',
-        `Delete user ${user.id} (${user.username}, ${user.email}) for good? This cannot be undone.`,
-      );
+      if (ctx.canAsk('elicitation')) {
+        // the person sees who they are deleting; a user that does not exist is NOT_FOUND before
+        // any question (a client that cannot be asked costs no extra call to the API)
+        const user = await api.get(user_id, ctx.signal);
+        await confirmWithPerson(
+          ctx,
+          'confirm_delete_user',
+          `Delete user ${user.id} (${user.username}, ${user.email}) for good? This cannot be undone.`,
+        );
+      }
       await api.remove(user_id, ctx.signal);
       ctx.logger.info({ tool: 'delete_user', user_id }, 'user deleted');
       return { id: user_id, deleted: true as const };

@@ -79,6 +79,8 @@ export const TOOL_SPECS: Record<ServerName, Record<string, ToolSpec>> = {
       },
     },
     show_mixed_content: {},
+    // asks the person: a client without elicitation gets UNAVAILABLE, never INVALID_INPUT
+    order_coffee: {},
   },
   users: {
     register_user: {
