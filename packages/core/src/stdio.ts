@@ -5,7 +5,7 @@ import { createRequestStateCodec } from './request-state.ts';
 import { createSdkServer } from './sdk-server.ts';
 import type { ServerDefinition } from './server.ts';
 import { serveModernOnStdio } from './stdio-modern.ts';
-import { LineTransport } from './stdio-transport.ts';
+import { LineTransport, type LineTransportOptions } from './stdio-transport.ts';
 
 export interface StdioOptions {
   logger: Logger;
@@ -16,6 +16,10 @@ export interface StdioOptions {
   handleSignals?: boolean;
   /** Keys signing the `requestState` of questions to the client (MCP_REQUEST_STATE_KEYS); default one random key. */
   requestStateKeys?: ReadonlyArray<string>;
+  /** When stdin ends, how long the requests already read may take to be answered (default 10 s). */
+  endGraceMs?: number;
+  /** Bounds of the line transport (stdio-transport.ts): line size, requests in flight. */
+  transport?: LineTransportOptions;
 }
 
 export interface RunningStdio {
@@ -45,7 +49,7 @@ export async function runStdio(
   const input = options.input ?? process.stdin;
   const output = options.output ?? process.stdout;
   const server = createSdkServer(tables, { transport: 'stdio', logger: options.logger });
-  const transport = new LineTransport(input, output);
+  const transport = new LineTransport(input, output, options.transport);
   transport.onerror = (error) => options.logger.warn({ err: error }, 'stdio transport error');
 
   let resolveClosed!: () => void;
@@ -55,7 +59,7 @@ export async function runStdio(
   const close = (reason: string) => {
     closing ??= (async () => {
       options.logger.info({ reason }, 'stopping');
-      input.off('end', onEnd);
+      transport.onend = undefined;
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
       modern?.abortAll(new Error('server stopping'));
@@ -70,9 +74,20 @@ export async function runStdio(
     })();
     return closing;
   };
-  const onEnd = () => void close('stdin ended');
+  // the client sent all it will: answer what it asked (within the grace), then stop
+  const onEnd = () => {
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, options.endGraceMs ?? 10_000);
+      timer.unref();
+    });
+    void Promise.race([transport.idle(), grace]).then(() => {
+      clearTimeout(timer);
+      void close('stdin ended');
+    });
+  };
   const onSignal = (signal: NodeJS.Signals) => void close(signal);
-  input.on('end', onEnd);
+  transport.onend = onEnd;
   if (options.handleSignals ?? true) {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
