@@ -77,6 +77,9 @@ export function invalidInput(issues: ReadonlyArray<SchemaIssue>, what = 'invalid
 }
 
 /** `a: msg; b[0]: msg` and the distinct field paths, for any message that reports schema issues. */
+/** Issues named in one error; the rest are counted (an error stays small whatever was sent). */
+const MAX_ISSUES_SHOWN = 20;
+
 export function describeIssues(input: ReadonlyArray<SchemaIssue>): { text: string; fields: string[] } {
   // one entry per unknown key, named by its own path: `extra: unknown field`
   const issues = input.flatMap((issue): SchemaIssue[] =>
@@ -84,8 +87,13 @@ export function describeIssues(input: ReadonlyArray<SchemaIssue>): { text: strin
       ? issue.keys.map((key) => ({ path: [...issue.path, key], message: 'unknown field' }))
       : [issue],
   );
-  const text = issues.map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`).join('; ');
-  return { text, fields: [...new Set(issues.map((issue) => formatIssuePath(issue.path)))] };
+  // bounded however many fields were wrong: the first ones, and how many more
+  const shown = issues.slice(0, MAX_ISSUES_SHOWN);
+  const more = issues.length - shown.length;
+  const text =
+    shown.map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`).join('; ') +
+    (more > 0 ? `; and ${more} more` : '');
+  return { text, fields: [...new Set(shown.map((issue) => formatIssuePath(issue.path)))] };
 }
 
 /** The shape of an MCP `tools/call` result that reports a failure. */

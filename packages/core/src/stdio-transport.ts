@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { type JSONRPCMessage, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { jsonShapeProblem } from './json-limits.ts';
 import { type RequestId, requestIdOf } from './jsonrpc.ts';
 import { errorMessage, ProtocolError, RPC_ERROR } from './protocol-error.ts';
 
@@ -220,6 +221,17 @@ export class LineTransport implements Transport {
       value = JSON.parse(line);
     } catch {
       this.#reject(null, RPC_ERROR.ParseError, 'parse error: the line is not valid JSON');
+      return undefined;
+    }
+    const problem = jsonShapeProblem(value);
+    if (problem) {
+      // before any schema or error path walks it (a deep one overflows their stacks)
+      const isRequest = typeof value === 'object' && value !== null && 'method' in value;
+      this.#reject(
+        isRequest ? requestIdOf(value) : null,
+        RPC_ERROR.InvalidRequest,
+        `invalid request: ${problem}`,
+      );
       return undefined;
     }
     const parsed = JSONRPCMessageSchema.safeParse(value);

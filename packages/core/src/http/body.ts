@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { jsonShapeProblem } from '../json-limits.ts';
 import { protocolError } from '../protocol-error.ts';
 
 /**
@@ -47,11 +48,17 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
         reject(protocolError('ParseError', 'parse error: the body is empty', { reason: 'empty' }));
         return;
       }
+      let value: unknown;
       try {
-        resolve(JSON.parse(text));
+        value = JSON.parse(text);
       } catch {
         reject(protocolError('ParseError', 'parse error: the body is not valid JSON', { reason: 'invalid' }));
+        return;
       }
+      const problem = jsonShapeProblem(value);
+      if (problem)
+        reject(protocolError('InvalidRequest', `invalid request: ${problem}`, { reason: 'shape' }));
+      else resolve(value);
     });
     req.on('error', (error) => {
       if (done) return;
