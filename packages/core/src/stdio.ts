@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { buildTables, type ServerTables } from './dispatch.ts';
+import type { ListenLimits } from './listens.ts';
 import type { Logger } from './logger.ts';
 import { createSdkServer } from './sdk-server.ts';
 import type { ServerDefinition } from './server.ts';
@@ -13,6 +14,8 @@ export interface StdioOptions {
   output?: Writable;
   /** Stop on SIGTERM and SIGINT (default true). */
   handleSignals?: boolean;
+  /** Bounds of `subscriptions/listen` (MCP_MAX_LISTENS, MCP_MAX_LISTENS_PER_CALLER): one connection here, so the smaller applies. */
+  listenLimits?: Partial<ListenLimits>;
 }
 
 export interface RunningStdio {
@@ -48,6 +51,8 @@ export async function runStdio(
       input.off('end', onEnd);
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      // listens end with their complete result, while stdout is still ours
+      modern?.closeListens();
       modern?.abortAll(new Error('server stopping'));
       try {
         await server.close();
@@ -69,7 +74,7 @@ export async function runStdio(
   }
   await server.connect(transport);
   // after connect: the modern era takes its requests before the SDK sees them
-  modern = serveModernOnStdio(transport, tables, options.logger);
+  modern = serveModernOnStdio(transport, tables, options.logger, options.listenLimits);
   options.logger.info({ server: tables.definition.name, transport: 'stdio' }, 'serving');
   return { closed, close: () => close('closed') };
 }
