@@ -51,8 +51,11 @@ export interface Listens {
   open(request: { id: RequestId; caller: string; filter: SubscriptionFilter; sink: ListenSink }): Listen;
   /** Open listens in this process. */
   readonly size: number;
-  /** Ends every listen gracefully (shutdown): the complete result, then the stream closes. */
-  closeAll(): void;
+  /**
+   * Ends every listen (shutdown), each with its complete result; `graceful: false` when the
+   * channel is gone (stdin ended) and nothing can be sent. New listens are refused from then on.
+   */
+  closeAll(graceful?: boolean): void;
   readonly limits: ListenLimits;
 }
 
@@ -112,9 +115,9 @@ export function createListens(options: ListensOptions): Listens {
     get size() {
       return open.size;
     },
-    closeAll() {
+    closeAll(graceful = true) {
       stopping = true;
-      for (const listen of [...open]) listen.close(true);
+      for (const listen of [...open]) listen.close(graceful);
     },
     open({ id, caller, filter, sink }) {
       if (stopping) {

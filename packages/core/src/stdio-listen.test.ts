@@ -96,6 +96,8 @@ async function connect(
     stdio,
     received,
     send: (message: Message) => input.write(`${JSON.stringify(message)}\n`),
+    /** The client goes away: stdin ends. */
+    end: () => input.end(),
     /** The first message from now on (or already received, at `from` or later) that matches. */
     next: (match: (m: Message) => boolean, from = received.length) => {
       const found = received.slice(from).find(match);
@@ -191,6 +193,19 @@ describe('subscriptions/listen over stdio', () => {
         result: { resultType: 'complete', _meta: { [SUBSCRIPTION_ID]: id } },
       });
     }
+  });
+
+  it('releases its listens without writing when stdin ends (the client is gone)', async () => {
+    const { definition, clock } = server();
+    const c = await connect(definition);
+    c.send(listen(1, { resourceSubscriptions: ['test://clock'] }));
+    await c.next(tagged(1), 0);
+    expect(clock.running).toBe(1);
+    const before = c.received.length;
+    c.end();
+    await c.stdio.closed;
+    expect(clock.running).toBe(0);
+    expect(c.received.slice(before)).toEqual([]);
   });
 });
 

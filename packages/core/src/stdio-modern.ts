@@ -29,7 +29,7 @@ export function serveModernOnStdio(
   tables: ServerTables,
   logger: Logger,
   listenLimits: Partial<ListenLimits> = {},
-): { abortAll(reason: unknown): void; closeListens(): void } {
+): { abortAll(reason: unknown): void; closeListens(graceful: boolean): void } {
   const legacy = transport.onmessage;
   const inflight = new Map<RequestId, AbortController>();
   const listens = listensFor(tables, { logger, ...listenLimits });
@@ -109,8 +109,8 @@ export function serveModernOnStdio(
   }
 
   return {
-    closeListens() {
-      listens.closeAll();
+    closeListens(graceful) {
+      listens.closeAll(graceful);
     },
     abortAll(reason) {
       for (const controller of inflight.values()) controller.abort(reason);

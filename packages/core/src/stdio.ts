@@ -51,8 +51,9 @@ export async function runStdio(
       input.off('end', onEnd);
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
-      // listens end with their complete result, while stdout is still ours
-      modern?.closeListens();
+      // listens end with their complete result while stdout is still read; once stdin ended the
+      // client is gone, and a write could only fail (EPIPE): they are just released
+      modern?.closeListens(reason !== 'stdin ended');
       modern?.abortAll(new Error('server stopping'));
       try {
         await server.close();
