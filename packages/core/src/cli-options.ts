@@ -155,6 +155,19 @@ export const CORE_OPTIONS: ReadonlyArray<OptionSpec> = [
     schema: envInt(1, 1_000_000),
   },
   {
+    env: 'MCP_MAX_LISTENS',
+    description: 'most subscriptions/listen streams open at once in this process',
+    defaultText: '1000',
+    schema: envInt(1, 1_000_000),
+  },
+  {
+    env: 'MCP_MAX_LISTENS_PER_CALLER',
+    description:
+      'most subscriptions/listen streams one client (API key, token subject, else address) keeps open',
+    defaultText: '16',
+    schema: envInt(1, 1_000_000),
+  },
+  {
     env: 'MCP_SHUTDOWN_GRACE_MS',
     description: 'time in-flight requests get on shutdown',
     defaultText: '10000',
@@ -225,6 +238,8 @@ export function coreConfigSchema(defaultPort: number) {
     MCP_MAX_BODY_BYTES: envInt(1, 1024 * 1024 * 1024).default(4 * 1024 * 1024),
     MCP_SESSION_IDLE_MS: envInt(1_000, 86_400_000).default(600_000),
     MCP_MAX_SESSIONS: envInt(1, 1_000_000).default(1_000),
+    MCP_MAX_LISTENS: envInt(1, 1_000_000).default(1_000),
+    MCP_MAX_LISTENS_PER_CALLER: envInt(1, 1_000_000).default(16),
     MCP_SHUTDOWN_GRACE_MS: envInt(0, 3_600_000).default(10_000),
     MCP_SHUTDOWN_DELAY_MS: envInt(0, 600_000).default(0),
     MCP_REQUEST_STATE_KEYS: envRequestStateKeys().optional(),

@@ -120,6 +120,7 @@ export async function runCli<O extends Record<string, OptionSpec>>(
       const { runStdio } = await import('./stdio.ts');
       const running = await runStdio(definition, {
         logger,
+        listenLimits: listenLimits(config),
         ...(config.MCP_REQUEST_STATE_KEYS && { requestStateKeys: config.MCP_REQUEST_STATE_KEYS }),
       });
       await running.closed;
@@ -235,8 +236,14 @@ export async function httpOptions(config: CoreConfig, logger: Logger, name = 'mc
     metricsPort: config.MCP_METRICS_PORT,
     shutdownGraceMs: config.MCP_SHUTDOWN_GRACE_MS,
     shutdownDelayMs: config.MCP_SHUTDOWN_DELAY_MS,
+    listenLimits: listenLimits(config),
     ...(config.MCP_REQUEST_STATE_KEYS && { requestStateKeys: config.MCP_REQUEST_STATE_KEYS }),
   };
+}
+
+/** The bounds of subscriptions/listen, from MCP_MAX_LISTENS and MCP_MAX_LISTENS_PER_CALLER. */
+function listenLimits(config: CoreConfig) {
+  return { maxListens: config.MCP_MAX_LISTENS, maxPerCaller: config.MCP_MAX_LISTENS_PER_CALLER };
 }
 
 /** API keys, or JWT when a JWKS URL is set; none when neither is. */

@@ -5,6 +5,8 @@ import {
   type ServerCapabilities,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@modelcontextprotocol/sdk/types.js';
+import { type ChangeHub, createChangeHub } from './change-hub.ts';
+import { createMemoryChangeFeed } from './changes.ts';
 import { LOG_LEVELS as LEVELS, META, type ModernMeta, SUPPORTED_VERSIONS } from './era.ts';
 import {
   ASKING_METHODS,
@@ -15,6 +17,7 @@ import {
   isInputRequired,
   modernAsker,
 } from './input.ts';
+import { type ListenOffer, listenCapabilities } from './listen-filter.ts';
 import type { Logger } from './logger.ts';
 import { isMethodOf } from './methods.ts';
 import { modernResult } from './modern-result.ts';
@@ -94,6 +97,10 @@ export interface ServerTables {
   handle(method: string, params: Record<string, unknown> | undefined, env: RequestEnv): Promise<unknown>;
   /** The watch function of a subscribable resource, if `uri` names one. */
   watcher(uri: string): ((changed: () => void) => () => void) | undefined;
+  /** The process's listeners of the definition's change feed (listens, legacy subscriptions). */
+  readonly changes: ChangeHub;
+  /** What a listen can be given: the lists announced, the resources subscribable. */
+  readonly listenOffer: ListenOffer;
 }
 
 /** Told about every request and tool call (metrics); absent: nothing measured. */
@@ -115,6 +122,14 @@ export function buildTables(
   const tools = buildTools(definition.tools ?? [], observer);
   const resources = buildResources(definition.resources ?? []);
   const prompts = buildPrompts(definition.prompts ?? []);
+  // only lists the server has (a tools list that is never there never changes)
+  const lists = new Set(
+    (definition.listChanged ?? []).filter((kind) => ({ tools, prompts, resources })[kind].count > 0),
+  );
+  const changes = createChangeHub(definition.changes ?? createMemoryChangeFeed(), (uri) =>
+    resources.watcher(uri),
+  );
+  const listenOffer: ListenOffer = { lists, subscribable: (uri) => resources.isSubscribable(uri) };
 
   const methods = new Map<string, MethodHandler>([
     ['ping', async () => ({})],
@@ -137,13 +152,18 @@ export function buildTables(
   const capabilities = (transport: Transport): ServerCapabilities => {
     let caps = capabilityCache.get(transport);
     if (!caps) {
+      // legacy stateless HTTP has no channel for notifications; the modern era's is subscriptions/listen
+      const notifies = transport !== 'stateless';
       caps = {
         logging: {},
-        ...(tools.count > 0 && { tools: { listChanged: false } }),
+        ...(tools.count > 0 && { tools: { listChanged: notifies && lists.has('tools') } }),
         ...(resources.count > 0 && {
-          resources: { subscribe: transport !== 'stateless' && resources.subscribable, listChanged: false },
+          resources: {
+            subscribe: notifies && resources.subscribable,
+            listChanged: notifies && lists.has('resources'),
+          },
         }),
-        ...(prompts.count > 0 && { prompts: { listChanged: false } }),
+        ...(prompts.count > 0 && { prompts: { listChanged: notifies && lists.has('prompts') } }),
         ...((prompts.completable || resources.completable) && { completions: {} }),
       };
       capabilityCache.set(transport, caps);
@@ -158,8 +178,11 @@ export function buildTables(
   };
   const discoverResult = () => ({
     supportedVersions: SUPPORTED_VERSIONS,
-    // no subscriptions/listen yet: nothing is subscribable in the modern era
-    capabilities: capabilities('stateless'),
+    // what subscriptions/listen delivers (listens.ts)
+    capabilities: listenCapabilities(capabilities('stateless'), {
+      lists,
+      anySubscribable: resources.subscribable,
+    }),
     ...(definition.instructions !== undefined && { instructions: definition.instructions }),
   });
 
@@ -251,6 +274,8 @@ export function buildTables(
     handle: (method, params, env) =>
       env.modern ? handleModern(method, params, env) : handle(method, params, env),
     watcher: (uri) => resources.watcher(uri),
+    changes,
+    listenOffer,
   };
 }
 

@@ -13,6 +13,8 @@ export {
   wwwAuthenticate,
 } from './auth.ts';
 export { type CacheOptions, type CacheStats, TtlCache } from './cache.ts';
+export { type ChangeHub, createChangeHub, type ListKind } from './change-hub.ts';
+export { type ChangeEvent, type ChangeFeed, type ChangeListener, createMemoryChangeFeed } from './changes.ts';
 export { type CliIo, type CliParse, helpText, parseCli, runCli, type ServerCli, startCli } from './cli.ts';
 export { CORE_OPTIONS, type CoreConfig, coreConfigSchema, type OptionSpec } from './cli-options.ts';
 export {
@@ -115,6 +117,27 @@ export {
   type QuestionMethod,
 } from './input.ts';
 export { toJsonSchema } from './json-schema.ts';
+export {
+  honour,
+  type ListenOffer,
+  ListenRequestSchema,
+  MAX_RESOURCE_SUBSCRIPTIONS,
+  MAX_SUBSCRIPTION_URI_LENGTH,
+  SUBSCRIPTION_ID,
+  type SubscriptionFilter,
+} from './listen-filter.ts';
+export {
+  createListens,
+  DEFAULT_MAX_LISTENS,
+  DEFAULT_MAX_LISTENS_PER_CALLER,
+  type Listen,
+  type ListenLimits,
+  type ListenSink,
+  type Listens,
+  type ListensObserver,
+  listensFor,
+  TOO_MANY_LISTENS,
+} from './listens.ts';
 export {
   type CreateLoggerOptions,
   createLogger,

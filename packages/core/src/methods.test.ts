@@ -10,7 +10,7 @@ describe('the method table', () => {
     ['logging/setLevel', true, false],
     ['resources/subscribe', true, false],
     ['resources/unsubscribe', true, false],
-    ['subscriptions/listen', false, false],
+    ['subscriptions/listen', false, true],
     ['tools/destroy', false, false],
   ])('%s: legacy %s, modern %s', (method, legacy, modern) => {
     expect([isMethodOf(method, 'legacy'), isMethodOf(method, 'modern')]).toEqual([legacy, modern]);

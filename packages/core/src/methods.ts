@@ -16,6 +16,7 @@ import {
 import { z } from 'zod';
 import { describeIssues } from './errors.ts';
 import { ASKING_METHODS } from './input.ts';
+import { ListenRequestSchema } from './listen-filter.ts';
 import { protocolError } from './protocol-error.ts';
 
 /** Which protocol era a request is served in (see era.ts). */
@@ -71,6 +72,8 @@ for (const schema of [
   METHODS.set(method, { schema, eras: REMOVED_IN_MODERN.has(method) ? LEGACY : BOTH });
 }
 METHODS.set('server/discover', { schema: DiscoverRequestSchema, eras: MODERN });
+// the modern era's change notifications (answered by the transports, see listens.ts)
+METHODS.set('subscriptions/listen', { schema: ListenRequestSchema, eras: MODERN });
 
 /** Whether `method` exists in `era` (whether a server answers it depends on what it has). */
 export function isMethodOf(method: string, era: Era): boolean {

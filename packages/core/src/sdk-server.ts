@@ -69,16 +69,17 @@ export function createSdkServer(tables: ServerTables, options: SdkServerOptions)
   const watching = new Map<string, () => void>();
   const subscribable = capabilities.resources?.subscribe === true;
 
+  // the change feed, heard through the tables' hub: a template resource notifies here too
   const subscribe = (uri: string) => {
-    const watch = tables.watcher(uri);
-    if (!watch) throw protocolError('InvalidParams', `resource ${uri} does not support subscriptions`);
+    if (!tables.listenOffer.subscribable(uri))
+      throw protocolError('InvalidParams', `resource ${uri} does not support subscriptions`);
     if (!watching.has(uri)) {
       const changed = () => {
         server.sendResourceUpdated({ uri }).catch((error: unknown) => {
           options.logger.debug({ err: error, uri }, 'resource update not delivered');
         });
       };
-      watching.set(uri, watch(changed));
+      watching.set(uri, tables.changes.watchResource(uri, changed));
     }
     return {};
   };
@@ -87,6 +88,30 @@ export function createSdkServer(tables: ServerTables, options: SdkServerOptions)
     watching.delete(uri);
     return {};
   };
+  // the lists whose changes are advertised: told to this connection while it is open
+  const lists = new Set(
+    (['tools', 'prompts', 'resources'] as const).filter((kind) => capabilities[kind]?.listChanged === true),
+  );
+  // only once initialized: a modern client on the same stdio connection asked for none of them
+  let initialized = false;
+  server.oninitialized = () => {
+    initialized = true;
+  };
+  const stopLists =
+    lists.size > 0
+      ? tables.changes.watchLists((kind) => {
+          if (!initialized || !lists.has(kind)) return;
+          const sent =
+            kind === 'tools'
+              ? server.sendToolListChanged()
+              : kind === 'prompts'
+                ? server.sendPromptListChanged()
+                : server.sendResourceListChanged();
+          sent.catch((error: unknown) =>
+            options.logger.debug({ err: error, kind }, 'list change not delivered'),
+          );
+        })
+      : undefined;
 
   // the tables answer ping and logging/setLevel too (the level is the session's)
   server.removeRequestHandler('ping');
@@ -122,6 +147,7 @@ export function createSdkServer(tables: ServerTables, options: SdkServerOptions)
   server.onclose = () => {
     for (const stop of watching.values()) stop();
     watching.clear();
+    stopLists?.();
     previousOnClose?.();
   };
   return server;

@@ -7,6 +7,7 @@ import type {
   ToolAnnotations,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import type { ChangeFeed } from './changes.ts';
 import type { ElicitForm, ElicitResult, InputRequest, QuestionKind } from './input.ts';
 import type { Logger } from './logger.ts';
 
@@ -133,10 +134,16 @@ export interface ResourceDefinition {
   mimeType?: string;
   read: (ctx: HandlerContext) => Promise<ResourceBody> | ResourceBody;
   /**
-   * Makes the resource subscribable (stdio and stateful HTTP): called on the first subscription,
+   * Makes the resource subscribable (listens; legacy stdio and stateful HTTP): called on the first subscription,
    * `changed()` sends `notifications/resources/updated`; the function it returns stops watching.
+   * It runs only while someone listens to the resource (see change-hub.ts).
    */
   watch?: (changed: () => void) => () => void;
+  /**
+   * The server publishes this resource's changes itself (`changes.resourceUpdated(uri)`), so
+   * clients may subscribe to it; implied by `watch`.
+   */
+  subscribable?: boolean;
 }
 
 export function defineResource(resource: ResourceDefinition): ResourceDefinition {
@@ -173,6 +180,11 @@ export interface ResourceTemplateDefinition {
     uri: string,
     ctx: HandlerContext,
   ) => Promise<ResourceBody> | ResourceBody;
+  /**
+   * The server publishes changes of the resources this template names
+   * (`changes.resourceUpdated('order://42')`), so clients may subscribe to any URI it matches.
+   */
+  subscribable?: boolean;
 }
 
 export function defineResourceTemplate(template: ResourceTemplateDefinition): ResourceTemplateDefinition {
@@ -221,6 +233,13 @@ export interface ServerDefinition {
   readiness?: Record<string, ReadinessCheck>;
   /** Releases what the server holds (database, timers) when the process stops. */
   close?: () => Promise<void> | void;
+  /**
+   * Where the server publishes its changes (changes.ts); listens and subscriptions hear them.
+   * Default: a feed of the process's own, which static resources' `watch` functions feed.
+   */
+  changes?: ChangeFeed;
+  /** The lists whose changes the server publishes (`changes.toolsListChanged()`, …): advertised as `listChanged`. */
+  listChanged?: ReadonlyArray<'tools' | 'prompts' | 'resources'>;
 }
 
 const TOOL_NAME = /^[a-z][a-z0-9_]{0,63}$/;

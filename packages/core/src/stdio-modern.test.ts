@@ -105,6 +105,7 @@ describe('the modern era over stdio', () => {
         { ...META, progressToken: 'p' },
       ),
     );
+    // the first progress comes once the spawned bin is up: seconds on a loaded machine
     await expect
       .poll(() => messages().some((m) => m.method === 'notifications/progress'), { timeout: 10_000 })
       .toBe(true);

@@ -3,10 +3,15 @@ import type { RequestEnv, ServerTables } from './dispatch.ts';
 import { eraOf, readModernMeta } from './era.ts';
 import { describeError } from './errors.ts';
 import type { RequestId } from './jsonrpc.ts';
+import type { SubscriptionFilter } from './listen-filter.ts';
+import { type Listen, type ListenLimits, type ListenSink, listensFor } from './listens.ts';
 import type { Logger } from './logger.ts';
 import { checkParams } from './methods.ts';
 import { errorMessage, ProtocolError, protocolError } from './protocol-error.ts';
 import type { LineTransport } from './stdio-transport.ts';
+
+/** What stdout may hold unread before a listen is dropped (see MAX_LISTEN_BUFFER_BYTES for HTTP). */
+const MAX_STDIO_LISTEN_BUFFER_BYTES = 1024 * 1024;
 
 /**
  * The modern era (2026-07-28) on a stdio connection the SDK's legacy `Server` is connected to:
@@ -14,15 +19,21 @@ import type { LineTransport } from './stdio-transport.ts';
  * here by `tables.handle`, statelessly; everything else goes on to the SDK. A probe does not pin
  * the connection: only an `initialize` does, after which all of it is the SDK's (legacy).
  * Cancellation is `notifications/cancelled` naming the request (basic/patterns/cancellation.mdx):
- * the handler's signal aborts and no answer is sent. Returns what stops the requests in flight.
+ * the handler's signal aborts and no answer is sent. `subscriptions/listen` shares the channel:
+ * each listen's messages carry its id, several may be open, `notifications/cancelled` naming one
+ * ends it, and `closeListens` (shutdown) ends each with its complete result. Returns what stops
+ * the requests in flight.
  */
 export function serveModernOnStdio(
   transport: LineTransport,
   tables: ServerTables,
   logger: Logger,
-): { abortAll(reason: unknown): void } {
+  listenLimits: Partial<ListenLimits> = {},
+): { abortAll(reason: unknown): void; closeListens(graceful: boolean): void } {
   const legacy = transport.onmessage;
   const inflight = new Map<RequestId, AbortController>();
+  const listens = listensFor(tables, { logger, ...listenLimits });
+  const listening = new Map<RequestId, Listen>();
   let pinned = false;
 
   transport.onmessage = (message) => {
@@ -32,8 +43,11 @@ export function serveModernOnStdio(
         if (method === 'initialize') pinned = true;
         else if (!pinned && eraOf(method, params) === 'modern') return void serve(message.id, method, params);
       } else if (method === 'notifications/cancelled') {
-        const running = inflight.get((params as { requestId?: RequestId } | undefined)?.requestId ?? '');
+        const requestId = (params as { requestId?: RequestId } | undefined)?.requestId ?? '';
+        const running = inflight.get(requestId);
         if (running) return running.abort(new Error('cancelled by the client'));
+        const listen = listening.get(requestId);
+        if (listen) return listen.cancel();
       }
     }
     legacy?.(message);
@@ -48,6 +62,8 @@ export function serveModernOnStdio(
     try {
       const modern = readModernMeta(rawParams);
       const params = checkParams(method, rawParams, 'modern');
+      if (method === 'subscriptions/listen')
+        return listen(id, params as { notifications: SubscriptionFilter });
       const env: RequestEnv = {
         requestId: id,
         signal,
@@ -70,7 +86,32 @@ export function serveModernOnStdio(
     }
   }
 
+  /** A listen on the shared channel; its messages are told apart by their subscription id. */
+  function listen(id: RequestId, params: { notifications: SubscriptionFilter }): void {
+    if (listening.has(id)) {
+      throw protocolError(
+        'InvalidRequest',
+        `invalid request: id ${JSON.stringify(id)} is already an open listen's`,
+      );
+    }
+    const sink: ListenSink = {
+      send(message) {
+        if (transport.buffered > MAX_STDIO_LISTEN_BUFFER_BYTES) return false;
+        void transport.send(message as JSONRPCMessage);
+        return true;
+      },
+      end(final) {
+        listening.delete(id);
+        if (final) void transport.send(final as JSONRPCMessage);
+      },
+    };
+    listening.set(id, listens.open({ id, caller: 'stdio', filter: params.notifications, sink }));
+  }
+
   return {
+    closeListens(graceful) {
+      listens.closeAll(graceful);
+    },
     abortAll(reason) {
       for (const controller of inflight.values()) controller.abort(reason);
     },

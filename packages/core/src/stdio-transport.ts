@@ -75,6 +75,11 @@ export class LineTransport implements Transport {
     this.#input.on('error', this.#onError);
   }
 
+  /** Bytes written and not yet taken by the reader: what a slow reader makes this process hold. */
+  get buffered(): number {
+    return this.#output.writableLength;
+  }
+
   async send(message: JSONRPCMessage): Promise<void> {
     if (this.#closed) return;
     const line = `${JSON.stringify(message)}\n`;

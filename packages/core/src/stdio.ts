@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { buildTables, type ServerTables } from './dispatch.ts';
+import type { ListenLimits } from './listens.ts';
 import type { Logger } from './logger.ts';
 import { createRequestStateCodec } from './request-state.ts';
 import { createSdkServer } from './sdk-server.ts';
@@ -20,6 +21,8 @@ export interface StdioOptions {
   endGraceMs?: number;
   /** Bounds of the line transport (stdio-transport.ts): line size, requests in flight. */
   transport?: LineTransportOptions;
+  /** Bounds of `subscriptions/listen` (MCP_MAX_LISTENS, MCP_MAX_LISTENS_PER_CALLER): one connection here, so the smaller applies. */
+  listenLimits?: Partial<ListenLimits>;
 }
 
 export interface RunningStdio {
@@ -62,6 +65,9 @@ export async function runStdio(
       transport.onend = undefined;
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      // listens end with their complete result while stdout is still read; once stdin ended the
+      // client is gone, and a write could only fail (EPIPE): they are just released
+      modern?.closeListens(reason !== 'stdin ended');
       modern?.abortAll(new Error('server stopping'));
       try {
         await server.close();
@@ -94,7 +100,7 @@ export async function runStdio(
   }
   await server.connect(transport);
   // after connect: the modern era takes its requests before the SDK sees them
-  modern = serveModernOnStdio(transport, tables, options.logger);
+  modern = serveModernOnStdio(transport, tables, options.logger, options.listenLimits);
   options.logger.info({ server: tables.definition.name, transport: 'stdio' }, 'serving');
   return { closed, close: () => close('closed') };
 }

@@ -48,6 +48,8 @@ export function customerDbResources(
       },
       complete: { id: (prefix) => customers.idsStartingWith(prefix, COMPLETION_MAX) },
       read: ({ id }) => ({ json: customers.get(id ?? '') }),
+      // update_customer publishes customer://{id}
+      subscribable: true,
     }),
     defineResourceTemplate({
       uriTemplate: 'order://{id}',
@@ -68,6 +70,8 @@ export function customerDbResources(
       },
       complete: { id: (prefix) => orders.idsStartingWith(prefix, COMPLETION_MAX) },
       read: ({ id }) => ({ json: orders.get(id ?? '') }),
+      // update_order_status publishes order://{id}
+      subscribable: true,
     }),
   ];
 }

@@ -1,5 +1,10 @@
 // The customer-db MCP server as data: its tools, resources and readiness, over a repository.
-import { defineServer, type ServerDefinition } from '@mcp-stack/core';
+import {
+  type ChangeFeed,
+  createMemoryChangeFeed,
+  defineServer,
+  type ServerDefinition,
+} from '@mcp-stack/core';
 import { type WriteRunner, writeNow } from './db/lock-wait.ts';
 import type { CustomerDbRepository } from './repository.ts';
 import { customerDbResources } from './resources.ts';
@@ -16,6 +21,8 @@ export interface CustomerDbDeps {
   /** How writes wait for another process's lock (default: as the repository does, `writeNow`). */
   runWrite?: WriteRunner;
   version?: string;
+  /** Where changes are published for listeners (default: this process's own feed). */
+  changes?: ChangeFeed;
 }
 
 const INSTRUCTIONS = `Customers and their orders, in a SQLite database.
@@ -31,6 +38,8 @@ export function createCustomerDbServer(deps: CustomerDbDeps): ServerDefinition {
   const { repository } = deps;
   const readOnly = deps.readOnly ?? repository.readOnly;
   const runWrite = deps.runWrite ?? writeNow;
+  // the write tools publish what they changed: listeners of customer://{id} and order://{id}
+  const changes = deps.changes ?? createMemoryChangeFeed();
   return defineServer({
     name: CUSTOMER_DB_NAME,
     version: deps.version ?? VERSION,
@@ -38,11 +47,14 @@ export function createCustomerDbServer(deps: CustomerDbDeps): ServerDefinition {
     instructions: INSTRUCTIONS + (readOnly ? READ_ONLY_NOTE : ''),
     tools: [
       ...customerReadTools(repository.customers),
-      ...(readOnly ? [] : customerWriteTools(repository.customers, runWrite)),
+      ...(readOnly ? [] : customerWriteTools(repository.customers, runWrite, changes)),
       ...orderReadTools(repository.orders),
-      ...(readOnly ? [] : orderWriteTools(repository.orders, runWrite)),
+      ...(readOnly ? [] : orderWriteTools(repository.orders, runWrite, changes)),
     ],
     resources: customerDbResources(repository),
+    changes,
+    // create_customer adds a customer:// resource to resources/list
+    listChanged: readOnly ? [] : ['resources'],
     readiness: { database: () => repository.ping() },
     close: () => repository.close(),
   });

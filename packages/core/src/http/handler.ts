@@ -8,11 +8,14 @@ import { buildTables, type RequestEnv, type ServerTables } from '../dispatch.ts'
 import { eraOf, type ModernMeta } from '../era.ts';
 import { describeError, describeIssues } from '../errors.ts';
 import { requestIdOf } from '../jsonrpc.ts';
+import type { SubscriptionFilter } from '../listen-filter.ts';
+import { type ListenLimits, type Listens, listensFor } from '../listens.ts';
 import type { Logger } from '../logger.ts';
 import { checkParams } from '../methods.ts';
 import { errorResponse, ProtocolError, protocolError } from '../protocol-error.ts';
 import type { CallerIdentity, ServerDefinition } from '../server.ts';
 import { BodyTooLargeError, lingerOnOversizedBody, readJsonBody } from './body.ts';
+import { listenCaller, serveListen } from './listen-stream.ts';
 import { checkModernRequest, isModernRequest, modernBodylessRefusal, modernStatus } from './modern.ts';
 import { Reply } from './reply.ts';
 
@@ -31,6 +34,12 @@ export interface McpHttpHandlerOptions {
    * body already read when it had one; modern requests are still answered statelessly.
    */
   sessions?: LegacySessions | undefined;
+  /**
+   * The open `subscriptions/listen` streams (listens.ts), shared with whoever ends them at
+   * shutdown (serve.ts); default: a registry of this handler's own, with `listenLimits`.
+   */
+  listens?: Listens | undefined;
+  listenLimits?: Partial<ListenLimits> | undefined;
 }
 
 export type LegacySessions = (
@@ -81,6 +90,7 @@ export function createMcpServe(
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const { logger } = options;
   const running = new Set<AbortController>();
+  const listens = options.listens ?? listensFor(tables, { logger, ...options.listenLimits });
   options.signal?.addEventListener(
     'abort',
     () => {
@@ -211,6 +221,10 @@ export function createMcpServe(
     } catch (error) {
       const failure = error instanceof ProtocolError ? error : internal(error);
       return reply.fail(id, failure, modernStatus(failure, 400));
+    }
+    if (method === 'subscriptions/listen') {
+      const filter = (params as { notifications: SubscriptionFilter }).notifications;
+      return serveListen(listens, { id, filter, caller: listenCaller(req, caller) }, reply.res);
     }
     try {
       reply.finish(id, await run(id, method, params, caller, reply, meta));

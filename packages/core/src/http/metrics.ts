@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { ListensObserver } from '../listens.ts';
 import type { RedisLink } from '../redis.ts';
 import type { Semaphore } from '../semaphore.ts';
 
@@ -8,7 +9,7 @@ export interface Observer {
   toolCall(tool: string, outcome: 'ok' | 'error', seconds: number): void;
 }
 
-export interface Metrics extends Observer {
+export interface Metrics extends Observer, ListensObserver {
   readonly registry: Registry;
   httpResponse(status: number): void;
   rateLimited(): void;
@@ -19,6 +20,8 @@ export interface Metrics extends Observer {
 export interface MetricsOptions {
   /** Open sessions right now (stateful HTTP). */
   sessions?: () => number;
+  /** Open `subscriptions/listen` streams right now. */
+  listens?: () => number;
   /** Semaphores to report (active and queued), by name: an upstream's concurrency bound. */
   semaphores?: Record<string, Semaphore>;
   /** The link to the Redis replicas share, when there is one. */
@@ -143,6 +146,32 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   );
   const limited = hot('mcp_rate_limited_total', 'requests refused with 429', 'counter');
   const limitedSeries = limited.add('', {});
+  const refusedListens = hot(
+    'mcp_listens_refused_total',
+    'subscriptions/listen refused at a bound, by scope (caller: MCP_MAX_LISTENS_PER_CALLER, process: MCP_MAX_LISTENS)',
+    'counter',
+  );
+  const listenNotifications = hot(
+    'mcp_listen_notifications_total',
+    'notifications delivered on listen streams (acknowledgements not counted)',
+    'counter',
+  );
+  const listenNotificationsSeries = listenNotifications.add('', {});
+  const droppedListens = hot(
+    'mcp_listens_dropped_total',
+    'listen streams closed because their client stopped reading (its buffer was full)',
+    'counter',
+  );
+  const droppedListensSeries = droppedListens.add('', {});
+  const listens = options.listens;
+  new Gauge({
+    name: 'mcp_listens_open',
+    help: 'open subscriptions/listen streams',
+    registers: [registry],
+    collect() {
+      this.set(listens?.() ?? 0);
+    },
+  });
 
   const semaphores = Object.entries(options.semaphores ?? {});
   if (semaphores.length) {
@@ -213,6 +242,15 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     rateLimited() {
       limited.inc(limitedSeries);
+    },
+    listenRefused(scope) {
+      refusedListens.inc(refusedListens.find(scope) ?? refusedListens.add(scope, { scope }));
+    },
+    listenNotified() {
+      listenNotifications.inc(listenNotificationsSeries);
+    },
+    listenDropped() {
+      droppedListens.inc(droppedListensSeries);
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

@@ -26,7 +26,8 @@ describe('the modern era over stateless HTTP', () => {
     expect(json.result).toMatchObject({
       resultType: 'complete',
       supportedVersions: expect.arrayContaining([VERSION, '2025-11-25']),
-      capabilities: { tools: {}, resources: { subscribe: false }, prompts: {} },
+      // the fixture's watched resource is delivered on subscriptions/listen
+      capabilities: { tools: {}, resources: { subscribe: true }, prompts: {} },
       instructions: expect.any(String),
       ttlMs: expect.any(Number),
       cacheScope: 'public',

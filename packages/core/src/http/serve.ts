@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { AuthError, type Authenticator, protectedResourceMetadata, wwwAuthenticate } from '../auth.ts';
 import { buildTables } from '../dispatch.ts';
+import { type ListenLimits, type Listens, listensFor } from '../listens.ts';
 import { type RateDecision, RateLimiter } from '../rate-limit.ts';
 import { type RedisDownPolicy, RedisRateLimitStore } from '../rate-limit-redis.ts';
 import type { RedisLink } from '../redis.ts';
@@ -49,6 +50,8 @@ export interface ServeHttpOptions extends Omit<McpHttpHandlerOptions, 'signal' |
    * free one. Unset: they are served beside MCP.
    */
   metricsPort?: number | undefined;
+  /** Bounds of `subscriptions/listen` (MCP_MAX_LISTENS, MCP_MAX_LISTENS_PER_CALLER). */
+  listenLimits?: Partial<ListenLimits> | undefined;
   /** Semaphores to report on /metrics (an upstream's concurrency bound). */
   semaphores?: Record<string, Semaphore>;
   /** How long in-flight requests may take to finish on shutdown (default 10 s). */
@@ -108,11 +111,13 @@ export async function serveHttp(
   }
   const path = options.path ?? '/mcp';
   let sessions: SessionManager | undefined;
+  let listens: Listens | undefined;
   const metrics =
     options.metrics === false
       ? undefined
       : createMetrics({
           sessions: () => sessions?.size ?? 0,
+          listens: () => listens?.size ?? 0,
           ...(options.semaphores && { semaphores: options.semaphores }),
           ...(options.redis && { redis: options.redis }),
         });
@@ -121,6 +126,8 @@ export async function serveHttp(
     requestState: createRequestStateCodec(options.requestStateKeys ? { keys: options.requestStateKeys } : {}),
   });
   const shutdown = new AbortController();
+  const openListens = listensFor(tables, { logger, observer: metrics, ...options.listenLimits });
+  listens = openListens;
 
   if (options.stateful) {
     sessions = createSessionManager({
@@ -135,6 +142,7 @@ export async function serveHttp(
   // modern requests are stateless in both modes; with --stateful, the rest goes to the sessions
   const mcp = createMcpServe(tables, {
     ...options,
+    listens: openListens,
     signal: shutdown.signal,
     sessions: sessionManager
       ? (req, res, caller, body) =>
@@ -415,6 +423,10 @@ export async function serveHttp(
         res.once('finish', () => socket?.end());
       }
     }
+    // listen streams never finish by themselves: each ends now with its complete result, so the
+    // drain below waits only for real calls, not for the grace period
+    if (openListens.size > 0) logger.info({ listens: openListens.size }, 'stopping: ending listen streams');
+    openListens.closeAll();
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     let timer: NodeJS.Timeout | undefined;

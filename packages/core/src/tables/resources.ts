@@ -100,7 +100,16 @@ export function buildResources(all: ReadonlyArray<ResourceDefinition | ResourceT
 
   return {
     count: all.length,
-    subscribable: [...statics.values()].some((r) => r.watch),
+    subscribable:
+      [...statics.values()].some((r) => r.watch || r.subscribable) ||
+      templates.some((t) => t.definition.subscribable),
+    /** Whether changes of the resource at `uri` are published: a watched or subscribable one. */
+    isSubscribable(uri: string): boolean {
+      const found = statics.get(uri);
+      if (found) return found.watch !== undefined || found.subscribable === true;
+      if (uri.length > MAX_TEMPLATE_URI_LENGTH) return false;
+      return templates.some((t) => t.definition.subscribable && t.matcher.match(uri) !== null);
+    },
     completable: templates.some((t) => t.definition.complete),
     methods: [
       ['resources/list', list],

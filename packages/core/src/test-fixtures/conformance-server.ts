@@ -2,10 +2,13 @@
 // prompt and completion the official conformance suite's scenarios expect (names from the
 // suite's own example server), so the whole suite runs against core. A bin like any other:
 //   node --conditions=@mcp-stack/source packages/core/src/test-fixtures/conformance-server.ts [--http --port 0]
-// What it cannot offer yet (sampling, elicitation, MRTR, subscriptions/listen, tasks) is listed
-// in core's README under "Protocol eras".
+// What it cannot offer yet (sampling, elicitation, MRTR, tasks) is listed in core's README under
+// "Protocol eras". Its lists never really change: the suite's diagnostic hooks
+// (test_trigger_tool_change, test_trigger_prompt_change) only announce a change, which is what
+// the listen checks look for.
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
+import { createMemoryChangeFeed } from '../changes.ts';
 import { startCli } from '../cli.ts';
 import {
   definePrompt,
@@ -53,11 +56,32 @@ const text = (value: string) => [{ type: 'text' as const, text: value }];
 
 export function createConformanceServer(): ServerDefinition {
   let watched = 0;
+  const changes = createMemoryChangeFeed();
   return defineServer({
     name: 'mcp-stack-conformance',
     version: '1.0.0',
     instructions: 'The conformance fixture of @mcp-stack/core: tools, resources and prompts named test_*.',
+    changes,
+    listChanged: ['tools', 'prompts'],
     tools: [
+      defineTool({
+        name: 'test_trigger_tool_change',
+        description: "Announces a change of the tool list to listeners (the suite's diagnostic hook)",
+        input: {},
+        handler: async () => {
+          await changes.toolsListChanged();
+          return text('tools/list_changed sent');
+        },
+      }),
+      defineTool({
+        name: 'test_trigger_prompt_change',
+        description: "Announces a change of the prompt list to listeners (the suite's diagnostic hook)",
+        input: {},
+        handler: async () => {
+          await changes.promptsListChanged();
+          return text('prompts/list_changed sent');
+        },
+      }),
       defineTool({
         name: 'test_simple_text',
         description: 'Tests simple text content response',

@@ -1,5 +1,5 @@
 // get_customer, search_customers, create_customer, update_customer.
-import { type AnyTool, defineTool } from '@mcp-stack/core';
+import { type AnyTool, type ChangeFeed, defineTool } from '@mcp-stack/core';
 import { z } from 'zod';
 import type { WriteRunner } from '../db/lock-wait.ts';
 import type { CustomersRepository } from '../repository/customers.ts';
@@ -67,7 +67,11 @@ export function customerReadTools(customers: CustomersRepository): AnyTool[] {
   ];
 }
 
-export function customerWriteTools(customers: CustomersRepository, runWrite: WriteRunner): AnyTool[] {
+export function customerWriteTools(
+  customers: CustomersRepository,
+  runWrite: WriteRunner,
+  changes?: ChangeFeed,
+): AnyTool[] {
   return [
     defineTool({
       name: 'create_customer',
@@ -84,7 +88,12 @@ export function customerWriteTools(customers: CustomersRepository, runWrite: Wri
       summary: (c) => `Created ${customerLine(c)}`,
       annotations: CREATE,
       scopes: SCOPE_WRITE,
-      handler: (args, ctx) => runWrite(() => customers.create(args), ctx.signal),
+      handler: async (args, ctx) => {
+        const customer = await runWrite(() => customers.create(args), ctx.signal);
+        // a new customer://{id} in resources/list
+        await changes?.resourcesListChanged();
+        return customer;
+      },
     }),
     defineTool({
       name: 'update_customer',
@@ -102,8 +111,11 @@ export function customerWriteTools(customers: CustomersRepository, runWrite: Wri
       summary: customerLine,
       annotations: OVERWRITE,
       scopes: SCOPE_WRITE,
-      handler: ({ customer_id, ...changes }, ctx) =>
-        runWrite(() => customers.update(customer_id, changes), ctx.signal),
+      handler: async ({ customer_id, ...fields }, ctx) => {
+        const customer = await runWrite(() => customers.update(customer_id, fields), ctx.signal);
+        await changes?.resourceUpdated(`customer://${customer.id}`);
+        return customer;
+      },
     }),
   ];
 }

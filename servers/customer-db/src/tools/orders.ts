@@ -1,5 +1,5 @@
 // get_order, list_orders, update_order_status.
-import { type AnyTool, confirmWithPerson, defineTool } from '@mcp-stack/core';
+import { type AnyTool, type ChangeFeed, confirmWithPerson, defineTool } from '@mcp-stack/core';
 import { z } from 'zod';
 import type { WriteRunner } from '../db/lock-wait.ts';
 import type { OrdersRepository } from '../repository/orders.ts';
@@ -46,7 +46,11 @@ export function orderReadTools(orders: OrdersRepository): AnyTool[] {
   ];
 }
 
-export function orderWriteTools(orders: OrdersRepository, runWrite: WriteRunner): AnyTool[] {
+export function orderWriteTools(
+  orders: OrdersRepository,
+  runWrite: WriteRunner,
+  changes?: ChangeFeed,
+): AnyTool[] {
   return [
     defineTool({
       name: 'update_order_status',
@@ -71,7 +75,10 @@ export function orderWriteTools(orders: OrdersRepository, runWrite: WriteRunner)
             `Cancel order ${order_id}? A cancelled order cannot be reopened.`,
           );
         }
-        return runWrite(() => orders.updateStatus(order_id, status), ctx.signal);
+        const order = await runWrite(() => orders.updateStatus(order_id, status), ctx.signal);
+        // after every successful call, a no-op included: "may have changed" is what updated means
+        await changes?.resourceUpdated(`order://${order.id}`);
+        return order;
       },
     }),
   ];
