@@ -105,7 +105,9 @@ describe('the modern era over stdio', () => {
         { ...META, progressToken: 'p' },
       ),
     );
-    await expect.poll(() => messages().some((m) => m.method === 'notifications/progress')).toBe(true);
+    await expect
+      .poll(() => messages().some((m) => m.method === 'notifications/progress'), { timeout: 10_000 })
+      .toBe(true);
     send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1, reason: 'enough' } });
     // a later request is answered; the cancelled one never is, and its progress stopped
     send(request(2, 'tools/list'));
