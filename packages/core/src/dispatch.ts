@@ -24,6 +24,8 @@ import type { CallerIdentity, HandlerContext, ServerDefinition } from './server.
 import { buildPrompts } from './tables/prompts.ts';
 import { buildResources } from './tables/resources.ts';
 import { buildTools, type HeaderParam } from './tables/tools.ts';
+import { createTaskEngine, type TaskEvent, type TaskOptions } from './tasks/engine.ts';
+import { isCreateTaskResult, TASKS_EXTENSION } from './tasks/wire.ts';
 
 export type Transport = 'stdio' | 'stateless' | 'stateful';
 
@@ -94,12 +96,16 @@ export interface ServerTables {
   handle(method: string, params: Record<string, unknown> | undefined, env: RequestEnv): Promise<unknown>;
   /** The watch function of a subscribable resource, if `uri` names one. */
   watcher(uri: string): ((changed: () => void) => () => void) | undefined;
+  /** Cancels the tasks still running (shutdown); tasks/get then answers them cancelled with `reason`. */
+  stopTasks(reason: string): Promise<void>;
 }
 
 /** Told about every request and tool call (metrics); absent: nothing measured. */
 export interface TablesObserver {
   request(method: string, seconds: number, ok: boolean): void;
   toolCall(tool: string, outcome: 'ok' | 'error', seconds: number): void;
+  /** A task created, or ended (tasks/engine.ts). */
+  task?(event: TaskEvent): void;
 }
 
 export function buildTables(
@@ -108,11 +114,16 @@ export function buildTables(
     observer?: TablesObserver;
     /** Seals the `requestState` of input-required results; replicas must share its keys. */
     requestState?: RequestStateCodec;
+    /** Task bounds and store, for a definition with task tools (tasks/engine.ts). */
+    tasks?: TaskOptions;
   } = {},
 ): ServerTables {
   const { observer } = options;
   const requestState = options.requestState ?? createRequestStateCodec();
-  const tools = buildTools(definition.tools ?? [], observer);
+  const tasks = definition.tools?.some((tool) => tool.task)
+    ? createTaskEngine({ ...options.tasks, contextOf: (env) => handlerContext(env), observer })
+    : undefined;
+  const tools = buildTools(definition.tools ?? [], observer, tasks);
   const resources = buildResources(definition.resources ?? []);
   const prompts = buildPrompts(definition.prompts ?? []);
 
@@ -123,6 +134,7 @@ export function buildTables(
     ...(tools.count > 0 ? tools.methods : []),
     ...(resources.count > 0 ? resources.methods : []),
     ...(prompts.count > 0 ? prompts.methods : []),
+    ...(tasks ? tasks.methods : []),
   ]);
   if (prompts.completable || resources.completable) {
     methods.set('completion/complete', async (params, ctx) => {
@@ -159,7 +171,9 @@ export function buildTables(
   const discoverResult = () => ({
     supportedVersions: SUPPORTED_VERSIONS,
     // no subscriptions/listen yet: nothing is subscribable in the modern era
-    capabilities: capabilities('stateless'),
+    capabilities: tasks
+      ? { ...capabilities('stateless'), extensions: { [TASKS_EXTENSION]: {} } }
+      : capabilities('stateless'),
     ...(definition.instructions !== undefined && { instructions: definition.instructions }),
   });
 
@@ -188,7 +202,10 @@ export function buildTables(
         }
       : env;
     try {
-      return modernResult(method, await handle(method, params, served), serverInfo, scope);
+      const result = await handle(method, params, served);
+      // a task's handle (tasks/wire.ts) is the one result that is not `complete`
+      if (isCreateTaskResult(result)) return { ...result, _meta: { [META.serverInfo]: serverInfo } };
+      return modernResult(method, result, serverInfo, scope);
     } catch (error) {
       if (isInputRequired(error)) {
         // basic/patterns/mrtr.mdx: the questions and the state the retry must echo
@@ -251,6 +268,7 @@ export function buildTables(
     handle: (method, params, env) =>
       env.modern ? handleModern(method, params, env) : handle(method, params, env),
     watcher: (uri) => resources.watcher(uri),
+    stopTasks: async (reason) => tasks?.stopAll(reason),
   };
 }
 
@@ -274,6 +292,8 @@ export function handlerContext(
     canAsk: (kind) => asker.can(kind),
     ask: (requests) => asker.ask(requests),
     elicit: (key, form) => elicitWith(asker, key, form),
+    // a tool that may start a task gets a context that can (tasks/engine.ts); elsewhere there is none
+    startTask: async () => false,
     async progress(progress, total, message) {
       if (env.progressToken === undefined || !env.notify || env.signal.aborted) return;
       // progress must increase (spec): a repeated or smaller value is dropped, not an error

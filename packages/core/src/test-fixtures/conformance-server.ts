@@ -2,8 +2,8 @@
 // prompt and completion the official conformance suite's scenarios expect (names from the
 // suite's own example server), so the whole suite runs against core. A bin like any other:
 //   node --conditions=@mcp-stack/source packages/core/src/test-fixtures/conformance-server.ts [--http --port 0]
-// What it cannot offer yet (sampling, elicitation, MRTR, subscriptions/listen, tasks) is listed
-// in core's README under "Protocol eras".
+// What it cannot offer yet (subscriptions/listen) is listed in core's README under "Protocol
+// eras"; the Tasks extension's tools are in conformance-tasks.ts.
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { startCli } from '../cli.ts';
@@ -17,6 +17,7 @@ import {
   type ServerDefinition,
   type ToolContent,
 } from '../server.ts';
+import { taskTools } from './conformance-tasks.ts';
 
 /** A 1x1 PNG and a tiny WAV, as the suite's example server sends them. */
 const PNG =
@@ -160,6 +161,7 @@ export function createConformanceServer(): ServerDefinition {
         handler: ({ region }) => text(`region ${region}`),
       }),
       ...questionTools(),
+      ...taskTools(),
       defineTool({
         name: 'json_schema_2020_12_tool',
         description: 'Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)',
