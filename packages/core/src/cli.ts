@@ -118,7 +118,7 @@ export async function runCli<O extends Record<string, OptionSpec>>(
     const definition = await cli.create(parsed.options, { logger, config });
     if (config.MCP_TRANSPORT === 'stdio') {
       const { runStdio } = await import('./stdio.ts');
-      const running = await runStdio(definition, { logger });
+      const running = await runStdio(definition, { logger, tasks: taskOptions(config) });
       await running.closed;
       return 0;
     }
@@ -232,6 +232,16 @@ export async function httpOptions(config: CoreConfig, logger: Logger, name = 'mc
     metricsPort: config.MCP_METRICS_PORT,
     shutdownGraceMs: config.MCP_SHUTDOWN_GRACE_MS,
     shutdownDelayMs: config.MCP_SHUTDOWN_DELAY_MS,
+    tasks: taskOptions(config),
+  };
+}
+
+/** The bounds of the Tasks extension's memory store (tasks/store.ts). */
+function taskOptions(config: CoreConfig) {
+  return {
+    maxTasks: config.MCP_MAX_TASKS,
+    maxPerCaller: config.MCP_MAX_TASKS_PER_CALLER,
+    ttlMs: config.MCP_TASK_TTL_MS,
   };
 }
 

@@ -5,6 +5,7 @@ import { createSdkServer } from './sdk-server.ts';
 import type { ServerDefinition } from './server.ts';
 import { serveModernOnStdio } from './stdio-modern.ts';
 import { LineTransport } from './stdio-transport.ts';
+import type { TaskOptions } from './tasks/engine.ts';
 
 export interface StdioOptions {
   logger: Logger;
@@ -13,6 +14,8 @@ export interface StdioOptions {
   output?: Writable;
   /** Stop on SIGTERM and SIGINT (default true). */
   handleSignals?: boolean;
+  /** Task bounds (Tasks extension), for a definition with task tools. */
+  tasks?: TaskOptions;
 }
 
 export interface RunningStdio {
@@ -31,7 +34,10 @@ export async function runStdio(
   definition: ServerDefinition | ServerTables,
   options: StdioOptions,
 ): Promise<RunningStdio> {
-  const tables = 'handle' in definition ? definition : buildTables(definition);
+  const tables =
+    'handle' in definition
+      ? definition
+      : buildTables(definition, options.tasks ? { tasks: options.tasks } : {});
   const input = options.input ?? process.stdin;
   const output = options.output ?? process.stdout;
   const server = createSdkServer(tables, { transport: 'stdio', logger: options.logger });
@@ -49,6 +55,7 @@ export async function runStdio(
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
       modern?.abortAll(new Error('server stopping'));
+      await tables.stopTasks('the server stopped');
       try {
         await server.close();
         await tables.definition.close?.();

@@ -7,6 +7,7 @@ import { type RedisDownPolicy, RedisRateLimitStore } from '../rate-limit-redis.t
 import type { RedisLink } from '../redis.ts';
 import type { Semaphore } from '../semaphore.ts';
 import type { CallerIdentity, ServerDefinition } from '../server.ts';
+import type { TaskOptions } from '../tasks/engine.ts';
 import { checkRequest, type GuardOptions, guardOptions, isLoopbackHost } from './guards.ts';
 import { createMcpServe, type McpHttpHandlerOptions } from './handler.ts';
 import { listen } from './listen.ts';
@@ -14,6 +15,8 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { createSessionManager, type SessionManager } from './sessions.ts';
 
 export interface ServeHttpOptions extends Omit<McpHttpHandlerOptions, 'signal' | 'callerOf'> {
+  /** Task bounds (Tasks extension), for a definition with task tools. */
+  tasks?: TaskOptions;
   host: string;
   /** 0 picks a free port. */
   port: number;
@@ -109,7 +112,10 @@ export async function serveHttp(
           ...(options.semaphores && { semaphores: options.semaphores }),
           ...(options.redis && { redis: options.redis }),
         });
-  const tables = buildTables(definition, metrics ? { observer: metrics } : {});
+  const tables = buildTables(definition, {
+    ...(metrics && { observer: metrics }),
+    ...(options.tasks && { tasks: options.tasks }),
+  });
   const shutdown = new AbortController();
 
   if (options.stateful) {
@@ -390,6 +396,8 @@ export async function serveHttp(
       'stopping: no new connections, finishing requests in flight',
     );
     stopping = true;
+    // tasks are not requests in flight: they stop now, and a poll in the grace period says cancelled
+    await tables.stopTasks('the server is shutting down');
     const delayMs = options.shutdownDelayMs ?? 0;
     if (delayMs > 0) {
       // still serving (each answer its connection's last), while /readyz says 503
