@@ -12,6 +12,7 @@ import { AppError, describeError, toToolErrorResult } from '../errors.ts';
 import type { InputRequest } from '../input.ts';
 import { ProtocolError, protocolError } from '../protocol-error.ts';
 import type { AnyTool, HandlerContext } from '../server.ts';
+import { switchable } from './context.ts';
 import { type TaskQuestions, taskQuestions } from './questions.ts';
 import { createMemoryTaskStore, type TaskError, type TaskRecord, type TaskStore } from './store.ts';
 import {
@@ -285,36 +286,6 @@ export function createTaskEngine(
     async stopAll(reason) {
       await Promise.all([...running.keys()].map((taskId) => cancel(taskId, reason)));
     },
-  };
-}
-
-/**
- * The handler's context, which follows the task once it starts: before, the request's (its
- * signal, its input_required questions); after, the task's. Read `ctx.signal` after `startTask`.
- */
-function switchable(
-  current: () => HandlerContext,
-  request: HandlerContext,
-  startTask: () => Promise<boolean>,
-): HandlerContext {
-  return {
-    get logger() {
-      return current().logger;
-    },
-    get signal() {
-      return current().signal;
-    },
-    get requestId() {
-      return current().requestId;
-    },
-    ...(request.caller !== undefined && { caller: request.caller }),
-    ...(request.sessionId !== undefined && { sessionId: request.sessionId }),
-    progress: (progress, total, message) => current().progress(progress, total, message),
-    log: (level, data) => current().log(level, data),
-    canAsk: (kind) => current().canAsk(kind),
-    ask: (requests) => current().ask(requests),
-    elicit: (key, form) => current().elicit(key, form),
-    startTask,
   };
 }
 
