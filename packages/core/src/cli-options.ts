@@ -161,11 +161,29 @@ export const CORE_OPTIONS: ReadonlyArray<OptionSpec> = [
     schema: envInt(1, 1_000_000),
   },
   {
+    env: 'MCP_MAX_TASKS',
+    description: 'most tasks (Tasks extension) kept at once, any status, until their TTL',
+    defaultText: '1000',
+    schema: envInt(1, 1_000_000),
+  },
+  {
     env: 'MCP_MAX_LISTENS_PER_CALLER',
     description:
       'most subscriptions/listen streams one client (API key, token subject, else address) keeps open',
     defaultText: '16',
     schema: envInt(1, 1_000_000),
+  },
+  {
+    env: 'MCP_MAX_TASKS_PER_CALLER',
+    description: 'most unfinished tasks one caller may have',
+    defaultText: '100',
+    schema: envInt(1, 1_000_000),
+  },
+  {
+    env: 'MCP_TASK_TTL_MS',
+    description: 'how long a task and its result are kept from its creation',
+    defaultText: '3600000',
+    schema: envInt(1_000, 604_800_000),
   },
   {
     env: 'MCP_SHUTDOWN_GRACE_MS',
@@ -240,6 +258,9 @@ export function coreConfigSchema(defaultPort: number) {
     MCP_MAX_SESSIONS: envInt(1, 1_000_000).default(1_000),
     MCP_MAX_LISTENS: envInt(1, 1_000_000).default(1_000),
     MCP_MAX_LISTENS_PER_CALLER: envInt(1, 1_000_000).default(16),
+    MCP_MAX_TASKS: envInt(1, 1_000_000).default(1_000),
+    MCP_MAX_TASKS_PER_CALLER: envInt(1, 1_000_000).default(100),
+    MCP_TASK_TTL_MS: envInt(1_000, 604_800_000).default(3_600_000),
     MCP_SHUTDOWN_GRACE_MS: envInt(0, 3_600_000).default(10_000),
     MCP_SHUTDOWN_DELAY_MS: envInt(0, 600_000).default(0),
     MCP_REQUEST_STATE_KEYS: envRequestStateKeys().optional(),

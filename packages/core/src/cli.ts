@@ -121,6 +121,7 @@ export async function runCli<O extends Record<string, OptionSpec>>(
       const running = await runStdio(definition, {
         logger,
         listenLimits: listenLimits(config),
+        tasks: taskOptions(config),
         ...(config.MCP_REQUEST_STATE_KEYS && { requestStateKeys: config.MCP_REQUEST_STATE_KEYS }),
       });
       await running.closed;
@@ -238,6 +239,16 @@ export async function httpOptions(config: CoreConfig, logger: Logger, name = 'mc
     shutdownDelayMs: config.MCP_SHUTDOWN_DELAY_MS,
     listenLimits: listenLimits(config),
     ...(config.MCP_REQUEST_STATE_KEYS && { requestStateKeys: config.MCP_REQUEST_STATE_KEYS }),
+    tasks: taskOptions(config),
+  };
+}
+
+/** The bounds of the Tasks extension's memory store (tasks/store.ts). */
+function taskOptions(config: CoreConfig) {
+  return {
+    maxTasks: config.MCP_MAX_TASKS,
+    maxPerCaller: config.MCP_MAX_TASKS_PER_CALLER,
+    ttlMs: config.MCP_TASK_TTL_MS,
   };
 }
 

@@ -27,6 +27,8 @@ import type { CallerIdentity, HandlerContext, ServerDefinition } from './server.
 import { buildPrompts } from './tables/prompts.ts';
 import { buildResources } from './tables/resources.ts';
 import { buildTools, type HeaderParam } from './tables/tools.ts';
+import { createTaskEngine, type TaskEvent, type TaskOptions } from './tasks/engine.ts';
+import { isCreateTaskResult, TASKS_EXTENSION } from './tasks/wire.ts';
 
 export type Transport = 'stdio' | 'stateless' | 'stateful';
 
@@ -101,12 +103,16 @@ export interface ServerTables {
   readonly changes: ChangeHub;
   /** What a listen can be given: the lists announced, the resources subscribable. */
   readonly listenOffer: ListenOffer;
+  /** Cancels the tasks still running (shutdown); tasks/get then answers them cancelled with `reason`. */
+  stopTasks(reason: string): Promise<void>;
 }
 
 /** Told about every request and tool call (metrics); absent: nothing measured. */
 export interface TablesObserver {
   request(method: string, seconds: number, ok: boolean): void;
   toolCall(tool: string, outcome: 'ok' | 'error', seconds: number): void;
+  /** A task created, or ended (tasks/engine.ts). */
+  task?(event: TaskEvent): void;
 }
 
 export function buildTables(
@@ -115,11 +121,16 @@ export function buildTables(
     observer?: TablesObserver;
     /** Seals the `requestState` of input-required results; replicas must share its keys. */
     requestState?: RequestStateCodec;
+    /** Task bounds and store, for a definition with task tools (tasks/engine.ts). */
+    tasks?: TaskOptions;
   } = {},
 ): ServerTables {
   const { observer } = options;
   const requestState = options.requestState ?? createRequestStateCodec();
-  const tools = buildTools(definition.tools ?? [], observer);
+  const tasks = definition.tools?.some((tool) => tool.task)
+    ? createTaskEngine({ ...options.tasks, contextOf: (env) => handlerContext(env), observer })
+    : undefined;
+  const tools = buildTools(definition.tools ?? [], observer, tasks);
   const resources = buildResources(definition.resources ?? []);
   const prompts = buildPrompts(definition.prompts ?? []);
   // only lists the server has (a tools list that is never there never changes)
@@ -138,6 +149,7 @@ export function buildTables(
     ...(tools.count > 0 ? tools.methods : []),
     ...(resources.count > 0 ? resources.methods : []),
     ...(prompts.count > 0 ? prompts.methods : []),
+    ...(tasks ? tasks.methods : []),
   ]);
   if (prompts.completable || resources.completable) {
     methods.set('completion/complete', async (params, ctx) => {
@@ -178,11 +190,16 @@ export function buildTables(
   };
   const discoverResult = () => ({
     supportedVersions: SUPPORTED_VERSIONS,
-    // what subscriptions/listen delivers (listens.ts)
-    capabilities: listenCapabilities(capabilities('stateless'), {
-      lists,
-      anySubscribable: resources.subscribable,
-    }),
+    // what subscriptions/listen delivers (listens.ts), and the Tasks extension when a tool runs as one
+    capabilities: tasks
+      ? {
+          ...listenCapabilities(capabilities('stateless'), {
+            lists,
+            anySubscribable: resources.subscribable,
+          }),
+          extensions: { [TASKS_EXTENSION]: {} },
+        }
+      : listenCapabilities(capabilities('stateless'), { lists, anySubscribable: resources.subscribable }),
     ...(definition.instructions !== undefined && { instructions: definition.instructions }),
   });
 
@@ -211,7 +228,10 @@ export function buildTables(
         }
       : env;
     try {
-      return modernResult(method, await handle(method, params, served), serverInfo, scope);
+      const result = await handle(method, params, served);
+      // a task's handle (tasks/wire.ts) is the one result that is not `complete`
+      if (isCreateTaskResult(result)) return { ...result, _meta: { [META.serverInfo]: serverInfo } };
+      return modernResult(method, result, serverInfo, scope);
     } catch (error) {
       if (isInputRequired(error)) {
         // basic/patterns/mrtr.mdx: the questions and the state the retry must echo
@@ -276,6 +296,7 @@ export function buildTables(
     watcher: (uri) => resources.watcher(uri),
     changes,
     listenOffer,
+    stopTasks: async (reason) => tasks?.stopAll(reason),
   };
 }
 
@@ -299,6 +320,8 @@ export function handlerContext(
     canAsk: (kind) => asker.can(kind),
     ask: (requests) => asker.ask(requests),
     elicit: (key, form) => elicitWith(asker, key, form),
+    // a tool that may start a task gets a context that can (tasks/engine.ts); elsewhere there is none
+    startTask: async () => false,
     async progress(progress, total, message) {
       if (env.progressToken === undefined || !env.notify || env.signal.aborted) return;
       // progress must increase (spec): a repeated or smaller value is dropped, not an error

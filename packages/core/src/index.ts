@@ -210,9 +210,20 @@ export {
   type ResourcePage,
   type ResourceTemplateDefinition,
   type ServerDefinition,
+  type TaskSupport,
   type ToolAnnotations,
   type ToolContent,
   type ToolDefinition,
 } from './server.ts';
 export { type RunningStdio, runStdio, type StdioOptions } from './stdio.ts';
 export { LineTransport } from './stdio-transport.ts';
+export type { TaskEvent, TaskOptions } from './tasks/engine.ts';
+export {
+  createMemoryTaskStore,
+  type MemoryTaskStoreOptions,
+  type TaskError,
+  type TaskRecord,
+  type TaskStatus,
+  type TaskStore,
+} from './tasks/store.ts';
+export { TASKS_EXTENSION } from './tasks/wire.ts';

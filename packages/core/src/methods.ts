@@ -46,6 +46,18 @@ const DiscoverRequestSchema = z.object({
   params: z.looseObject({ _meta: z.looseObject({}).optional() }).optional(),
 });
 
+/** The Tasks extension's methods (tasks/engine.ts): a task id, and for tasks/update the answers. */
+const taskParams = (extra: z.ZodRawShape = {}) =>
+  z.looseObject({ taskId: z.string().min(1), ...extra, _meta: z.looseObject({}).optional() });
+const TASK_METHOD_SCHEMAS = [
+  z.object({ method: z.literal('tasks/get'), params: taskParams() }),
+  z.object({
+    method: z.literal('tasks/update'),
+    params: taskParams({ inputResponses: z.record(z.string(), z.unknown()) }),
+  }),
+  z.object({ method: z.literal('tasks/cancel'), params: taskParams() }),
+];
+
 /**
  * The one method table: every request method core answers, in which eras, with its params
  * schema. The modern era removed initialize, ping, logging/setLevel and the subscription pair
@@ -74,6 +86,8 @@ for (const schema of [
 METHODS.set('server/discover', { schema: DiscoverRequestSchema, eras: MODERN });
 // the modern era's change notifications (answered by the transports, see listens.ts)
 METHODS.set('subscriptions/listen', { schema: ListenRequestSchema, eras: MODERN });
+// the Tasks extension exists only in the modern era (a server answers them only with task tools)
+for (const schema of TASK_METHOD_SCHEMAS) METHODS.set(schema.shape.method.value, { schema, eras: MODERN });
 
 /** Whether `method` exists in `era` (whether a server answers it depends on what it has). */
 export function isMethodOf(method: string, era: Era): boolean {

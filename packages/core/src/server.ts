@@ -54,7 +54,17 @@ export interface HandlerContext {
   ask(requests: Readonly<Record<string, InputRequest>>): Promise<Record<string, unknown>>;
   /** `ask` for one form-style question (typed fields); the answer's `action` says what the person did. */
   elicit(key: string, form: ElicitForm): Promise<ElicitResult>;
+  /**
+   * For a tool with `task` and `taskStart: 'in-handler'`: from here on the call runs as a task
+   * (the request answers a CreateTaskResult, and `signal`, `progress` and `ask` become the task's),
+   * when the client declared the tasks extension; true then, false when the call goes on as a
+   * plain one. Questions asked before it are input_required rounds of the request itself.
+   */
+  startTask(): Promise<boolean>;
 }
+
+/** Whether a tool runs as a task (Tasks extension) for a client that declared it; see `ToolDefinition.task`. */
+export type TaskSupport = 'optional' | 'required';
 
 /** A zod object, or its shape: a shape becomes a strict object (unknown arguments are refused). */
 export type InputSchema = z.ZodObject | z.ZodRawShape;
@@ -90,6 +100,18 @@ export interface ToolDefinition<
    * modern-era call whose `_meta` did not declare one is refused with -32021 before the handler runs.
    */
   clientCapabilities?: ReadonlyArray<string>;
+  /**
+   * Tasks extension (MCP 2026-07-28): a call from a client that declared
+   * `io.modelcontextprotocol/tasks` runs in the background and answers a CreateTaskResult at once;
+   * the client polls `tasks/get`. Other calls run as usual, except that a `required` tool refuses
+   * them with -32021. See core's README, "Tasks".
+   */
+  task?: TaskSupport;
+  /**
+   * When the task starts: `before-handler` (default), or `in-handler` when the handler calls
+   * `ctx.startTask()`, so it can ask the client first (input_required rounds) and act after.
+   */
+  taskStart?: 'before-handler' | 'in-handler';
   handler: (
     args: InputOf<I>,
     ctx: HandlerContext,
@@ -110,6 +132,8 @@ export interface AnyTool {
   annotations?: ToolAnnotations;
   scopes?: ReadonlyArray<string>;
   clientCapabilities?: ReadonlyArray<string>;
+  task?: TaskSupport;
+  taskStart?: 'before-handler' | 'in-handler';
   handler: (args: never, ctx: HandlerContext) => unknown;
 }
 

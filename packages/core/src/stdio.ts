@@ -7,6 +7,7 @@ import { createSdkServer } from './sdk-server.ts';
 import type { ServerDefinition } from './server.ts';
 import { serveModernOnStdio } from './stdio-modern.ts';
 import { LineTransport, type LineTransportOptions } from './stdio-transport.ts';
+import type { TaskOptions } from './tasks/engine.ts';
 
 export interface StdioOptions {
   logger: Logger;
@@ -23,6 +24,8 @@ export interface StdioOptions {
   transport?: LineTransportOptions;
   /** Bounds of `subscriptions/listen` (MCP_MAX_LISTENS, MCP_MAX_LISTENS_PER_CALLER): one connection here, so the smaller applies. */
   listenLimits?: Partial<ListenLimits>;
+  /** Task bounds (Tasks extension), for a definition with task tools. */
+  tasks?: TaskOptions;
 }
 
 export interface RunningStdio {
@@ -48,6 +51,7 @@ export async function runStdio(
           requestState: createRequestStateCodec(
             options.requestStateKeys ? { keys: options.requestStateKeys } : {},
           ),
+          ...(options.tasks && { tasks: options.tasks }),
         });
   const input = options.input ?? process.stdin;
   const output = options.output ?? process.stdout;
@@ -69,6 +73,7 @@ export async function runStdio(
       // client is gone, and a write could only fail (EPIPE): they are just released
       modern?.closeListens(reason !== 'stdin ended');
       modern?.abortAll(new Error('server stopping'));
+      await tables.stopTasks('the server stopped');
       try {
         await server.close();
         await tables.definition.close?.();

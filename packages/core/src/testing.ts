@@ -290,16 +290,19 @@ export async function runConformanceSuite(
     specVersion: string;
     expectedFailures?: ReadonlyArray<string>;
     scenarios?: ReadonlyArray<string>;
+    /**
+     * Runs the `scenarios` even where the suite says they do not apply at `specVersion`: an
+     * extension's (the tasks-* scenarios) are on no spec timeline, so only this runs them.
+     */
+    force?: boolean;
   },
 ): Promise<string> {
-  const bin = join(
-    dirname(createRequire(import.meta.url).resolve('@modelcontextprotocol/conformance/package.json')),
-    'dist/index.js',
-  );
+  const bin = conformanceBin();
   const cwd = await mkdtemp(join(tmpdir(), 'mcp-conformance-'));
   const entries = options.expectedFailures ?? [];
   const run = async (selection: ReadonlyArray<string>, expected: ReadonlyArray<string>) => {
     const args = [bin, 'server', '--url', url, '--spec-version', options.specVersion, ...selection];
+    if (options.force) args.push('--force');
     if (expected.length) {
       const baseline = join(cwd, 'expected-failures.yml');
       await writeFile(
@@ -328,6 +331,22 @@ export async function runConformanceSuite(
   } finally {
     await rm(cwd, { recursive: true, force: true });
   }
+}
+
+function conformanceBin(): string {
+  return join(
+    dirname(createRequire(import.meta.url).resolve('@modelcontextprotocol/conformance/package.json')),
+    'dist/index.js',
+  );
+}
+
+/** The names of the suite's server scenarios that match `pattern` (`/^tasks-/`: the Tasks extension's). */
+export async function conformanceScenarios(pattern: RegExp): Promise<string[]> {
+  const { stdout } = await promisify(execFile)(process.execPath, [conformanceBin(), 'list'], {
+    timeout: 60_000,
+  });
+  const names = [...stdout.matchAll(/^\s+- ([\w-]+)/gm)].map((match) => match[1] as string);
+  return [...new Set(names.filter((name) => pattern.test(name)))];
 }
 
 /**

@@ -2,11 +2,14 @@ import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { ListensObserver } from '../listens.ts';
 import type { RedisLink } from '../redis.ts';
 import type { Semaphore } from '../semaphore.ts';
+import type { TaskEvent } from '../tasks/engine.ts';
 
 /** What the tables report about each request and tool call (see dispatch.ts). */
 export interface Observer {
   request(method: string, seconds: number, ok: boolean): void;
   toolCall(tool: string, outcome: 'ok' | 'error', seconds: number): void;
+  /** A task created or ended (Tasks extension). */
+  task(event: TaskEvent): void;
 }
 
 export interface Metrics extends Observer, ListensObserver {
@@ -145,6 +148,22 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     'histogram',
   );
   const limited = hot('mcp_rate_limited_total', 'requests refused with 429', 'counter');
+  const tasksCreated = hot('mcp_tasks_created_total', 'tasks created (Tasks extension)', 'counter');
+  const tasksCreatedSeries = tasksCreated.add('', {});
+  const tasksEnded = hot(
+    'mcp_tasks_finished_total',
+    'tasks ended, by status (completed, failed, cancelled, expired: stopped at its TTL)',
+    'counter',
+  );
+  let tasksOpen = 0;
+  new Gauge({
+    name: 'mcp_tasks_open',
+    help: 'tasks working or waiting for input',
+    registers: [registry],
+    collect() {
+      this.set(tasksOpen);
+    },
+  });
   const limitedSeries = limited.add('', {});
   const refusedListens = hot(
     'mcp_listens_refused_total',
@@ -251,6 +270,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     listenDropped() {
       droppedListens.inc(droppedListensSeries);
+    },
+    task(event) {
+      if (event === 'created') {
+        tasksOpen++;
+        return tasksCreated.inc(tasksCreatedSeries);
+      }
+      tasksOpen--;
+      tasksEnded.inc(tasksEnded.find(event) ?? tasksEnded.add(event, { status: event }));
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };

@@ -2,11 +2,17 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { protocolError } from '../protocol-error.ts';
 import type { HeaderParam } from '../tables/tools.ts';
 
-/** Which body field `Mcp-Name` mirrors, per method (basic/transports/streamable-http.mdx). */
-const NAME_SOURCE: Readonly<Record<string, 'name' | 'uri'>> = {
+/**
+ * Which body field `Mcp-Name` mirrors, per method (basic/transports/streamable-http.mdx; the
+ * tasks extension adds its methods' `taskId`).
+ */
+const NAME_SOURCE: Readonly<Record<string, 'name' | 'uri' | 'taskId'>> = {
   'tools/call': 'name',
   'prompts/get': 'name',
   'resources/read': 'uri',
+  'tasks/get': 'taskId',
+  'tasks/update': 'taskId',
+  'tasks/cancel': 'taskId',
 };
 
 const SENTINEL_PREFIX = '=?base64?';

@@ -9,6 +9,7 @@ import type { RedisLink } from '../redis.ts';
 import { createRequestStateCodec } from '../request-state.ts';
 import type { Semaphore } from '../semaphore.ts';
 import type { CallerIdentity, ServerDefinition } from '../server.ts';
+import type { TaskOptions } from '../tasks/engine.ts';
 import { checkRequest, type GuardOptions, guardOptions, isLoopbackHost } from './guards.ts';
 import { createMcpServe, type McpHttpHandlerOptions } from './handler.ts';
 import { listen } from './listen.ts';
@@ -16,6 +17,8 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { createSessionManager, type SessionManager } from './sessions.ts';
 
 export interface ServeHttpOptions extends Omit<McpHttpHandlerOptions, 'signal' | 'callerOf'> {
+  /** Task bounds (Tasks extension), for a definition with task tools. */
+  tasks?: TaskOptions;
   host: string;
   /** 0 picks a free port. */
   port: number;
@@ -124,6 +127,7 @@ export async function serveHttp(
   const tables = buildTables(definition, {
     ...(metrics && { observer: metrics }),
     requestState: createRequestStateCodec(options.requestStateKeys ? { keys: options.requestStateKeys } : {}),
+    ...(options.tasks && { tasks: options.tasks }),
   });
   const shutdown = new AbortController();
   const openListens = listensFor(tables, { logger, observer: metrics, ...options.listenLimits });
@@ -408,6 +412,8 @@ export async function serveHttp(
       'stopping: no new connections, finishing requests in flight',
     );
     stopping = true;
+    // tasks are not requests in flight: they stop now, and a poll in the grace period says cancelled
+    await tables.stopTasks('the server is shutting down');
     const delayMs = options.shutdownDelayMs ?? 0;
     if (delayMs > 0) {
       // still serving (each answer its connection's last), while /readyz says 503

@@ -7,6 +7,7 @@ import { passesThrough } from '../input.ts';
 import { toJsonSchema } from '../json-schema.ts';
 import { protocolError } from '../protocol-error.ts';
 import { type AnyTool, type HandlerContext, inputObject, type ToolContent } from '../server.ts';
+import type { TaskEngine } from '../tasks/engine.ts';
 
 interface BuiltTool {
   tool: AnyTool;
@@ -15,7 +16,7 @@ interface BuiltTool {
 }
 
 /** tools/list built once; tools/call: scopes, input check, handler, output check, errors as results. */
-export function buildTools(tools: ReadonlyArray<AnyTool>, observer?: TablesObserver) {
+export function buildTools(tools: ReadonlyArray<AnyTool>, observer?: TablesObserver, tasks?: TaskEngine) {
   const byName = new Map<string, BuiltTool>();
   const listed = tools.map((tool) => {
     const input = inputObject(tool.input);
@@ -41,11 +42,20 @@ export function buildTools(tools: ReadonlyArray<AnyTool>, observer?: TablesObser
     const built = typeof name === 'string' ? byName.get(name) : undefined;
     if (!built) throw protocolError('InvalidParams', `unknown tool: ${String(name)}`);
     if (env.modern && built.tool.clientCapabilities) requireCapabilities(built.tool, env.modern);
-    if (!observer) return callTool(built, params.arguments, ctx);
-    const started = performance.now();
-    const result = await callTool(built, params.arguments, ctx);
-    observer.toolCall(built.tool.name, result.isError ? 'error' : 'ok', (performance.now() - started) / 1000);
-    return result;
+    const run = async (ctx: HandlerContext) => {
+      if (!observer) return callTool(built, params.arguments, ctx);
+      const started = performance.now();
+      const result = await callTool(built, params.arguments, ctx);
+      observer.toolCall(
+        built.tool.name,
+        result.isError ? 'error' : 'ok',
+        (performance.now() - started) / 1000,
+      );
+      return result;
+    };
+    // a task tool may answer a CreateTaskResult and run on in the background (tasks/engine.ts)
+    if (built.tool.task && tasks) return tasks.callTool(built.tool, ctx, env, run);
+    return run(ctx);
   };
 
   return {

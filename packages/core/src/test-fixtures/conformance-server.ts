@@ -2,10 +2,10 @@
 // prompt and completion the official conformance suite's scenarios expect (names from the
 // suite's own example server), so the whole suite runs against core. A bin like any other:
 //   node --conditions=@mcp-stack/source packages/core/src/test-fixtures/conformance-server.ts [--http --port 0]
-// What it cannot offer yet (sampling, elicitation, MRTR, tasks) is listed in core's README under
-// "Protocol eras". Its lists never really change: the suite's diagnostic hooks
-// (test_trigger_tool_change, test_trigger_prompt_change) only announce a change, which is what
-// the listen checks look for.
+// What it cannot offer (resumable SSE) is listed in core's README under "Protocol eras"; the
+// Tasks extension's tools are in conformance-tasks.ts. Its lists never really change: the suite's
+// diagnostic hooks (test_trigger_tool_change, test_trigger_prompt_change) only announce a change,
+// which is what the listen checks look for.
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { createMemoryChangeFeed } from '../changes.ts';
@@ -20,6 +20,7 @@ import {
   type ServerDefinition,
   type ToolContent,
 } from '../server.ts';
+import { taskTools } from './conformance-tasks.ts';
 
 /** A 1x1 PNG and a tiny WAV, as the suite's example server sends them. */
 const PNG =
@@ -184,6 +185,7 @@ export function createConformanceServer(): ServerDefinition {
         handler: ({ region }) => text(`region ${region}`),
       }),
       ...questionTools(),
+      ...taskTools(),
       defineTool({
         name: 'json_schema_2020_12_tool',
         description: 'Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)',

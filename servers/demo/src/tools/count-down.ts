@@ -7,7 +7,7 @@ export function countDownTool() {
     name: 'count_down',
     title: 'Count down',
     description:
-      'Counts down from steps to 1, interval_ms apart, reporting progress and sending a log message at each step. Stops when the request is cancelled. Shows long-running tools.',
+      'Counts down from steps to 1, interval_ms apart, reporting progress and sending a log message at each step. Stops when the request is cancelled. Runs as a task for a client that declares the tasks extension (progress in its statusMessage, stopped by tasks/cancel). Shows long-running tools.',
     input: {
       steps: z.number().int().min(1).max(100).describe('how many steps (1-100)'),
       interval_ms: z
@@ -20,6 +20,8 @@ export function countDownTool() {
     },
     output: z.object({ steps: z.number().int(), completed: z.boolean() }),
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    // long-running: a client that can poll gets a task (core's README, "Tasks"); others wait as before
+    task: 'optional',
     handler: async ({ steps, interval_ms }, ctx) => {
       for (let step = 1; step <= steps; step++) {
         if (ctx.signal.aborted) return { steps: step - 1, completed: false };
