@@ -1,6 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 import { jsonShapeProblem } from '../json-limits.ts';
-import { protocolError } from '../protocol-error.ts';
+import { requestIdOf } from '../jsonrpc.ts';
+import { ProtocolError, protocolError, RPC_ERROR } from '../protocol-error.ts';
+
+/** A body refused for its shape (json-limits.ts), answered with the request's id when it has one. */
+export class MessageShapeError extends ProtocolError {
+  readonly requestId: string | number | null;
+  constructor(message: string, value: unknown) {
+    super(RPC_ERROR.InvalidRequest, message, { reason: 'shape' });
+    const isRequest = typeof value === 'object' && value !== null && 'method' in value;
+    this.requestId = isRequest ? requestIdOf(value) : null;
+  }
+}
 
 /**
  * The request body parsed as JSON, at most `maxBytes` (checked against Content-Length at once,
@@ -56,8 +67,7 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
         return;
       }
       const problem = jsonShapeProblem(value);
-      if (problem)
-        reject(protocolError('InvalidRequest', `invalid request: ${problem}`, { reason: 'shape' }));
+      if (problem) reject(new MessageShapeError(`invalid request: ${problem}`, value));
       else resolve(value);
     });
     req.on('error', (error) => {

@@ -14,7 +14,7 @@ import type { Logger } from '../logger.ts';
 import { checkParams } from '../methods.ts';
 import { errorResponse, ProtocolError, protocolError } from '../protocol-error.ts';
 import type { CallerIdentity, ServerDefinition } from '../server.ts';
-import { BodyTooLargeError, lingerOnOversizedBody, readJsonBody } from './body.ts';
+import { BodyTooLargeError, lingerOnOversizedBody, MessageShapeError, readJsonBody } from './body.ts';
 import { listenCaller, serveListen } from './listen-stream.ts';
 import { checkModernRequest, isModernRequest, modernBodylessRefusal, modernStatus } from './modern.ts';
 import { Reply } from './reply.ts';
@@ -131,7 +131,7 @@ export function createMcpServe(
           error instanceof ProtocolError
             ? error
             : protocolError('ParseError', 'could not read the request body');
-        send(res, 400, errorResponse(null, failure));
+        send(res, 400, errorResponse(error instanceof MessageShapeError ? error.requestId : null, failure));
       },
     );
   };

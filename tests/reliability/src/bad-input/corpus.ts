@@ -71,6 +71,8 @@ const rpcError = (codes: number[], names: string[] = [], httpNames?: string[]): 
   ...(httpNames && { httpNames }),
 });
 const deep = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+/** What a message nested past core's bound gets, on every transport. */
+const TOO_DEEP = rpcError([INVALID_REQUEST], ['nested deeper than 64 levels']);
 const deepObject = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 const pollutionObject = `{"${MARKER}":"yes"}`;
 /** A context argument name of 1 MB. */
@@ -347,10 +349,17 @@ function genericEntries(b: Builder, catalog: Catalog): void {
   b.request('deep nesting (10k objects) in _meta', 'tools/list', `{"_meta":{"x":${deepObject(10_000)}}}`, {
     kind: 'answer',
   });
+  // past core's bound (64 levels, json-limits.ts) a message is refused before any schema walks it
   b.request(
     'deep nesting as tool arguments',
     'tools/call',
     `{"name":${JSON.stringify(firstTool)},"arguments":${deepObject(10_000)}}`,
+    TOO_DEEP,
+  );
+  b.request(
+    'nesting as tool arguments, within the bound',
+    'tools/call',
+    `{"name":${JSON.stringify(firstTool)},"arguments":${deepObject(50)}}`,
     {
       kind: 'tool-error',
       codes: ['INVALID_INPUT'],
@@ -561,12 +570,13 @@ function withRaw(base: Record<string, unknown>, name: string, valueJson: string)
 }
 
 /** Wrong values of every kind for one property, with the answer each must get. */
-function propertyMutations(schema: JsonSchema): Array<[string, string, 'invalid' | 'checked']> {
-  const out: Array<[string, string, 'invalid' | 'checked']> = [
+function propertyMutations(schema: JsonSchema): Array<[string, string, 'invalid' | 'checked' | 'too-deep']> {
+  const out: Array<[string, string, 'invalid' | 'checked' | 'too-deep']> = [
     ['null', 'null', 'invalid'],
     ['an array', '[1]', 'invalid'],
     ['an operator object', '{"$gt":""}', 'invalid'],
-    ['10k-deep nesting', deep(10_000), 'invalid'],
+    ['10k-deep nesting', deep(10_000), 'too-deep'],
+    ['40-deep nesting', deep(40), 'invalid'],
   ];
   if (schema.type === 'integer' || schema.type === 'number') {
     out.push(['a numeric string', '"1"', 'invalid'], ['a boolean', 'true', 'invalid']);
@@ -623,7 +633,11 @@ function toolEntries(b: Builder, catalog: Catalog): void {
           t(`${name} is ${label}`),
           tool,
           withRaw(base, name, valueJson),
-          outcome === 'invalid' ? invalidInput(name) : { kind: 'tool-result' },
+          outcome === 'invalid'
+            ? invalidInput(name)
+            : outcome === 'too-deep'
+              ? TOO_DEEP
+              : { kind: 'tool-result' },
         );
       }
     }
