@@ -188,18 +188,14 @@ export function buildTables(
     version: definition.version,
     ...(definition.title !== undefined && { title: definition.title }),
   };
+  // what subscriptions/listen delivers (listens.ts), and the Tasks extension when a tool runs as one
+  const discoverCapabilities = {
+    ...listenCapabilities(capabilities('stateless'), { lists, anySubscribable: resources.subscribable }),
+    ...(tasks && { extensions: { [TASKS_EXTENSION]: {} } }),
+  };
   const discoverResult = () => ({
     supportedVersions: SUPPORTED_VERSIONS,
-    // what subscriptions/listen delivers (listens.ts), and the Tasks extension when a tool runs as one
-    capabilities: tasks
-      ? {
-          ...listenCapabilities(capabilities('stateless'), {
-            lists,
-            anySubscribable: resources.subscribable,
-          }),
-          extensions: { [TASKS_EXTENSION]: {} },
-        }
-      : listenCapabilities(capabilities('stateless'), { lists, anySubscribable: resources.subscribable }),
+    capabilities: discoverCapabilities,
     ...(definition.instructions !== undefined && { instructions: definition.instructions }),
   });
 

@@ -11,6 +11,14 @@ export function requestIdOf(value: unknown): RequestId | null {
   return null;
 }
 
+/**
+ * The id to answer a refused message with: a request's own, none (null) for anything else, since
+ * a response or a notification must never be answered as if it were a request.
+ */
+export function refusalIdOf(value: unknown): RequestId | null {
+  return value !== null && typeof value === 'object' && 'method' in value ? requestIdOf(value) : null;
+}
+
 /** A result response as JSON text, built without a second object around the result. */
 export function resultResponse(id: RequestId, result: unknown): string {
   return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${JSON.stringify(result)}}`;

@@ -4,12 +4,13 @@ import { buildTables } from './dispatch.ts';
 import { SUBSCRIPTION_ID } from './listen-filter.ts';
 import { type ListenSink, listensFor, TOO_MANY_LISTENS } from './listens.ts';
 import { defineResource, defineResourceTemplate, defineServer, defineTool } from './server.ts';
+import { manualClock } from './test-fixtures/manual-clock.ts';
 import { captureLogs } from './testing.ts';
 
 /** A server whose clock is watched (started and stopped counted) and whose items publish changes. */
 function fixture() {
   const changes = createMemoryChangeFeed();
-  const clock = { started: 0, stopped: 0, tick: () => {} };
+  const clock = manualClock();
   const definition = defineServer({
     name: 'listen-fixture',
     version: '1.0.0',
@@ -17,19 +18,7 @@ function fixture() {
     listChanged: ['tools'],
     tools: [defineTool({ name: 'noop', description: 'does nothing', input: {}, handler: () => 'ok' })],
     resources: [
-      defineResource({
-        uri: 'test://clock',
-        name: 'clock',
-        read: () => 'now',
-        watch: (changed) => {
-          clock.started++;
-          clock.tick = changed;
-          return () => {
-            clock.stopped++;
-            clock.tick = () => {};
-          };
-        },
-      }),
+      clock.resource,
       defineResource({ uri: 'test://static', name: 'static', read: () => 'never changes' }),
       defineResourceTemplate({
         uriTemplate: 'item://{id}',

@@ -6,8 +6,9 @@ import { z } from 'zod';
 import { createMemoryChangeFeed } from './changes.ts';
 import { SUBSCRIPTION_ID } from './listen-filter.ts';
 import type { ListenLimits } from './listens.ts';
-import { defineResource, defineResourceTemplate, defineServer, defineTool } from './server.ts';
+import { defineResourceTemplate, defineServer, defineTool } from './server.ts';
 import { type RunningStdio, runStdio } from './stdio.ts';
+import { manualClock } from './test-fixtures/manual-clock.ts';
 import { captureLogs } from './testing.ts';
 
 const META = {
@@ -18,7 +19,7 @@ type Message = Record<string, any>;
 
 function server() {
   const changes = createMemoryChangeFeed();
-  const clock = { running: 0, tick: () => {} };
+  const clock = manualClock();
   const definition = defineServer({
     name: 'listen-stdio',
     version: '1.0.0',
@@ -33,19 +34,7 @@ function server() {
       }),
     ],
     resources: [
-      defineResource({
-        uri: 'test://clock',
-        name: 'clock',
-        read: () => 'now',
-        watch: (changed) => {
-          clock.running++;
-          clock.tick = changed;
-          return () => {
-            clock.running--;
-            clock.tick = () => {};
-          };
-        },
-      }),
+      clock.resource,
       defineResourceTemplate({
         uriTemplate: 'item://{id}',
         name: 'item',

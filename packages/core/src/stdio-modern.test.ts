@@ -1,7 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { endSpawned } from './testing.ts';
 
 const FIXTURE_BIN = fileURLToPath(new URL('./test-fixtures/fixture-bin.ts', import.meta.url));
 const META = {
@@ -10,13 +10,7 @@ const META = {
 };
 
 const children: ChildProcessWithoutNullStreams[] = [];
-afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    child.kill('SIGKILL');
-    await once(child, 'exit');
-  }
-});
+afterEach(() => endSpawned(children));
 
 /** The fixture bin over stdio, with every message it wrote so far. */
 function start() {

@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { type JSONRPCMessage, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import { jsonShapeProblem } from './json-limits.ts';
-import { type RequestId, requestIdOf } from './jsonrpc.ts';
+import { type RequestId, refusalIdOf, requestIdOf } from './jsonrpc.ts';
 import { errorMessage, ProtocolError, RPC_ERROR } from './protocol-error.ts';
 
 export interface LineTransportOptions {
@@ -231,12 +231,7 @@ export class LineTransport implements Transport {
     const problem = jsonShapeProblem(value);
     if (problem) {
       // before any schema or error path walks it (a deep one overflows their stacks)
-      const isRequest = typeof value === 'object' && value !== null && 'method' in value;
-      this.#reject(
-        isRequest ? requestIdOf(value) : null,
-        RPC_ERROR.InvalidRequest,
-        `invalid request: ${problem}`,
-      );
+      this.#reject(refusalIdOf(value), RPC_ERROR.InvalidRequest, `invalid request: ${problem}`);
       return undefined;
     }
     const parsed = JSONRPCMessageSchema.safeParse(value);

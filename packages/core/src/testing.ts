@@ -1,4 +1,4 @@
-import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -146,6 +146,18 @@ export async function postModern(
         .map((line) => JSON.parse(line.slice(6)))
     : [JSON.parse(text)];
   return { status: response.status, messages, json: messages.at(-1) };
+}
+
+/**
+ * Ends the spawned processes still running (SIGKILL) and waits for each to exit, emptying the
+ * list: `afterEach(() => endSpawned(children))`, so no process outlives its test, pass or fail.
+ */
+export async function endSpawned(children: ChildProcess[]): Promise<void> {
+  for (const child of children.splice(0)) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+  }
 }
 
 export interface ServedForTest {

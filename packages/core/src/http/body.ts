@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { jsonShapeProblem } from '../json-limits.ts';
-import { requestIdOf } from '../jsonrpc.ts';
+import { refusalIdOf } from '../jsonrpc.ts';
 import { ProtocolError, protocolError, RPC_ERROR } from '../protocol-error.ts';
 
 /** A body refused for its shape (json-limits.ts), answered with the request's id when it has one. */
@@ -8,8 +8,7 @@ export class MessageShapeError extends ProtocolError {
   readonly requestId: string | number | null;
   constructor(message: string, value: unknown) {
     super(RPC_ERROR.InvalidRequest, message, { reason: 'shape' });
-    const isRequest = typeof value === 'object' && value !== null && 'method' in value;
-    this.requestId = isRequest ? requestIdOf(value) : null;
+    this.requestId = refusalIdOf(value);
   }
 }
 

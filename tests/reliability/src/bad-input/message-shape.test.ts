@@ -4,8 +4,7 @@
 // unknown arguments gave a 7 MB error after seconds). Each is refused with a small error, and the
 // server goes on answering.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { type SpawnedHttp, spawnHttp } from '@mcp-stack/core/testing';
+import { endSpawned, type SpawnedHttp, spawnHttp } from '@mcp-stack/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { binCommand, type Deps, SERVERS, startDeps } from './servers.ts';
 
@@ -54,13 +53,7 @@ afterAll(async () => {
 
 describe.each(SERVERS)('the %s bin', (name) => {
   const children: ChildProcessWithoutNullStreams[] = [];
-  afterEach(async () => {
-    for (const child of children.splice(0)) {
-      if (child.exitCode !== null || child.signalCode !== null) continue;
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }
-  });
+  afterEach(() => endSpawned(children));
 
   it('over stdio refuses deep and huge messages with small errors, and keeps answering', async () => {
     const { command, args, env } = binCommand(name, deps, 'shape');

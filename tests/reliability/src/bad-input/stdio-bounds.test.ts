@@ -4,6 +4,7 @@
 // with no newline before stdin ends is answered before the server exits.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { endSpawned } from '@mcp-stack/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MiB, memoryOf, mib } from '../shared/memory.ts';
 import { binCommand, type Deps, SERVERS, startDeps } from './servers.ts';
@@ -24,13 +25,7 @@ afterAll(async () => {
 });
 
 const children: ChildProcessWithoutNullStreams[] = [];
-afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    child.kill('SIGKILL');
-    await once(child, 'exit');
-  }
-});
+afterEach(() => endSpawned(children));
 
 function start(name: (typeof SERVERS)[number], tag: string) {
   const { command, args, env } = binCommand(name, deps, tag);
