@@ -21,7 +21,7 @@ import { type ListenOffer, listenCapabilities } from './listen-filter.ts';
 import type { Logger } from './logger.ts';
 import { isMethodOf } from './methods.ts';
 import { modernResult } from './modern-result.ts';
-import { ProtocolError, protocolError, RPC_ERROR } from './protocol-error.ts';
+import { methodNotFound, ProtocolError, protocolError, RPC_ERROR } from './protocol-error.ts';
 import { createRequestStateCodec, type RequestStateCodec } from './request-state.ts';
 import type { CallerIdentity, HandlerContext, ServerDefinition } from './server.ts';
 import { buildPrompts } from './tables/prompts.ts';
@@ -208,8 +208,7 @@ export function buildTables(
     env: RequestEnv,
   ): Promise<Record<string, unknown>> {
     const scope = env.caller ? 'private' : 'public';
-    if (!isMethodOf(method, 'modern') || !methods.has(method))
-      throw protocolError('MethodNotFound', `method not found: ${method}`);
+    if (!isMethodOf(method, 'modern') || !methods.has(method)) throw methodNotFound(method);
     const asking = env.asker === undefined && ASKING_METHODS.has(method);
     const served: RequestEnv = asking
       ? {
@@ -247,7 +246,7 @@ export function buildTables(
 
   async function handle(method: string, params: Record<string, unknown> | undefined, env: RequestEnv) {
     const handler = methods.get(method);
-    if (!handler) throw protocolError('MethodNotFound', `method not found: ${method}`);
+    if (!handler) throw methodNotFound(method);
     const sent = { notifications: 0 };
     const started = observer ? performance.now() : 0;
     let ok = false;

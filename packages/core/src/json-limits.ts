@@ -13,10 +13,12 @@ export interface JsonLimits {
 
 /**
  * 64 levels: an MCP request is 3 deep before its arguments, and no tool's arguments need 60 more.
- * 100,000 members: a 4 MiB body of small numbers in one array is about 1,000,000, but no request a
- * server here serves needs a tenth of that.
+ * 10,000 members: a 4 MiB body of small numbers in one array is about 1,000,000, and one of
+ * 99,000 unknown arguments took a second of one thread to parse, check and refuse (at load); no
+ * request a server here serves needs a hundredth of that. A long string is one member, whatever
+ * its length: the body limit bounds it.
  */
-export const JSON_LIMITS: JsonLimits = { maxDepth: 64, maxMembers: 100_000 };
+export const JSON_LIMITS: JsonLimits = { maxDepth: 64, maxMembers: 10_000 };
 
 /** What is wrong with the shape of `value`, or undefined when it is within `limits`. */
 export function jsonShapeProblem(value: unknown, limits: JsonLimits = JSON_LIMITS): string | undefined {
@@ -34,4 +36,107 @@ export function jsonShapeProblem(value: unknown, limits: JsonLimits = JSON_LIMIT
       if (child !== null && typeof child === 'object') stack.push({ node: child, depth: depth + 1 });
   }
   return undefined;
+}
+
+/** What `scanJsonShape` found: a bound crossed, and where the top-level `id` is in the text. */
+export interface JsonTextScan {
+  problem: string | undefined;
+  /** The byte range of the top-level `"id"` member's value, when the scan got that far. */
+  id: [start: number, end: number] | undefined;
+  /** A top-level `"method"` key came before the scan stopped: the message is a request. */
+  method: boolean;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+/** The bytes of `"id"` and `"method"`, top-level keys. */
+const ID_KEY = Buffer.from('"id"');
+const METHOD_KEY = Buffer.from('"method"');
+
+function isKey(bytes: Uint8Array, start: number, end: number, key: Uint8Array): boolean {
+  if (end + 1 - start !== key.length) return false;
+  for (let k = 0; k < key.length; k++) if (bytes[start + k] !== key[k]) return false;
+  return true;
+}
+
+function isSpace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
+
+/**
+ * The shape bounds checked on the raw bytes, before `JSON.parse` builds anything: parsing a
+ * hostile body is itself most of its cost (99,000 keys in one object took a quarter of a second
+ * of the only thread), so a body over a bound is refused without being parsed. One pass, linear
+ * in the length (strings are skipped with `indexOf`), stopping at the first bound crossed. Exact
+ * for valid JSON (members are commas plus non-empty containers); invalid JSON is left to
+ * `JSON.parse`, unless it crosses a bound first.
+ */
+export function scanJsonShape(bytes: Uint8Array, limits: JsonLimits = JSON_LIMITS): JsonTextScan {
+  let depth = 0;
+  let members = 0;
+  let opened = false;
+  // the top-level id: a key "id" at depth 1 (of an object), then the value after its colon
+  let topIsObject = false;
+  // at depth 1 of the top object, where a key comes next (after its `{` or a `,`)
+  let atKey = false;
+  let idKeyAt = -1;
+  let idStart = -1;
+  let id: [number, number] | undefined;
+  let method = false;
+  const stopped = (problem: string | undefined): JsonTextScan => ({ problem, id, method });
+  const length = bytes.length;
+  for (let i = 0; i < length; i++) {
+    const byte = bytes[i] as number;
+    if (isSpace(byte)) continue;
+    if (opened) {
+      opened = false;
+      if (byte !== CLOSE_ARRAY && byte !== CLOSE_OBJECT && ++members > limits.maxMembers)
+        return stopped(tooMany(limits));
+    }
+    if (depth === 1 && idStart === -2) idStart = i; // the first byte of the id's value
+    const keyHere = atKey;
+    atKey = false;
+    if (byte === QUOTE) {
+      let end = i;
+      do {
+        end = bytes.indexOf(QUOTE, end + 1);
+        if (end === -1) return stopped(undefined); // unterminated: JSON.parse says so
+        let slashes = 0;
+        while (bytes[end - 1 - slashes] === BACKSLASH) slashes++;
+        if (slashes % 2 === 0) break;
+      } while (true);
+      if (keyHere) {
+        if (idStart === -1 && isKey(bytes, i, end, ID_KEY)) idKeyAt = end;
+        else if (isKey(bytes, i, end, METHOD_KEY)) method = true;
+      }
+      i = end;
+      continue;
+    }
+    if (byte === OPEN_ARRAY || byte === OPEN_OBJECT) {
+      if (depth === 0) topIsObject = byte === OPEN_OBJECT;
+      if (++depth > limits.maxDepth) return stopped(`it is nested deeper than ${limits.maxDepth} levels`);
+      atKey = depth === 1 && topIsObject;
+      opened = true;
+    } else if (byte === CLOSE_ARRAY || byte === CLOSE_OBJECT) {
+      if (depth === 1 && idStart >= 0 && id === undefined) id = [idStart, i];
+      depth--;
+    } else if (byte === COMMA) {
+      if (depth === 1 && idStart >= 0 && id === undefined) id = [idStart, i];
+      atKey = depth === 1 && topIsObject;
+      if (++members > limits.maxMembers) return stopped(tooMany(limits));
+    } else if (byte === COLON && depth === 1 && idKeyAt !== -1 && idStart === -1) {
+      idStart = -2; // the value starts at the next byte that is not a space
+    }
+  }
+  return stopped(undefined);
+}
+
+function tooMany(limits: JsonLimits): string {
+  return `it has more than ${limits.maxMembers} members (object keys and array items)`;
 }

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { describeIssues } from './errors.ts';
 import { ASKING_METHODS } from './input.ts';
 import { ListenRequestSchema } from './listen-filter.ts';
-import { protocolError } from './protocol-error.ts';
+import { methodNotFound, protocolError } from './protocol-error.ts';
 
 /** Which protocol era a request is served in (see era.ts). */
 export type Era = 'legacy' | 'modern';
@@ -108,7 +108,7 @@ export function checkParams(
   era: Era = 'legacy',
 ): Record<string, unknown> | undefined {
   const entry = METHODS.get(method);
-  if (!entry?.eras.has(era)) throw protocolError('MethodNotFound', `method not found: ${method}`);
+  if (!entry?.eras.has(era)) throw methodNotFound(method);
   const checked = entry.schema.safeParse({ method, params });
   if (!checked.success) {
     throw protocolError(

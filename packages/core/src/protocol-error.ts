@@ -40,6 +40,23 @@ export function protocolError(kind: RpcErrorKind, message: string, data?: unknow
   return new ProtocolError(RPC_ERROR[kind], message, data);
 }
 
+/** How much of a name the client sent is repeated in an error message. */
+const SHOWN_CHARS = 200;
+
+/**
+ * `text` as an error message repeats it: whole up to 200 characters, else its start and its
+ * length, so a 4 MB method name or tool name is not sent back (or logged) whole.
+ */
+export function clip(text: string): string {
+  if (text.length <= SHOWN_CHARS) return text;
+  return `${text.slice(0, SHOWN_CHARS)}… (${text.length} characters)`;
+}
+
+/** -32601 for a method nobody serves, naming it (clipped). */
+export function methodNotFound(method: string): ProtocolError {
+  return protocolError('MethodNotFound', `method not found: ${clip(method)}`);
+}
+
 /**
  * A thrown value from a resource or prompt handler as a JSON-RPC error: `INVALID_INPUT` as invalid
  * params, `NOT_FOUND` as `notFound`, other known errors keep `CODE: message`, anything else is

@@ -8,7 +8,7 @@ import { AppError } from './errors.ts';
 import { ANSWER_SCHEMA, type Asker, checkAnswer, kindsOf, type QuestionKind } from './input.ts';
 import type { Logger } from './logger.ts';
 import { checkParams } from './methods.ts';
-import { protocolError } from './protocol-error.ts';
+import { clip, methodNotFound, protocolError } from './protocol-error.ts';
 import type { CallerIdentity } from './server.ts';
 
 export interface SdkServerOptions {
@@ -72,7 +72,7 @@ export function createSdkServer(tables: ServerTables, options: SdkServerOptions)
   // the change feed, heard through the tables' hub: a template resource notifies here too
   const subscribe = (uri: string) => {
     if (!tables.listenOffer.subscribable(uri))
-      throw protocolError('InvalidParams', `resource ${uri} does not support subscriptions`);
+      throw protocolError('InvalidParams', `resource ${clip(uri)} does not support subscriptions`);
     if (!watching.has(uri)) {
       const changed = () => {
         server.sendResourceUpdated({ uri }).catch((error: unknown) => {
@@ -124,7 +124,7 @@ export function createSdkServer(tables: ServerTables, options: SdkServerOptions)
       method === 'logging/setLevel' ||
       (subscribable && (method === 'resources/subscribe' || method === 'resources/unsubscribe'));
     // the same answer as the HTTP fast path for a method nobody handles
-    if (!answered) throw protocolError('MethodNotFound', `method not found: ${method}`);
+    if (!answered) throw methodNotFound(method);
     const params = checkParams(method, request.params);
     if (method === 'resources/subscribe') return subscribe(String(params?.uri));
     if (method === 'resources/unsubscribe') return unsubscribe(String(params?.uri));

@@ -1,14 +1,56 @@
 import type { IncomingMessage } from 'node:http';
-import { jsonShapeProblem } from '../json-limits.ts';
+import { type JsonTextScan, scanJsonShape } from '../json-limits.ts';
 import { refusalIdOf } from '../jsonrpc.ts';
 import { ProtocolError, protocolError, RPC_ERROR } from '../protocol-error.ts';
 
 /** A body refused for its shape (json-limits.ts), answered with the request's id when it has one. */
 export class MessageShapeError extends ProtocolError {
   readonly requestId: string | number | null;
-  constructor(message: string, value: unknown) {
+  constructor(message: string, requestId: string | number | null) {
     super(RPC_ERROR.InvalidRequest, message, { reason: 'shape' });
-    this.requestId = refusalIdOf(value);
+    this.requestId = requestId;
+  }
+}
+
+/**
+ * The id to answer a body refused unparsed with: a request's (its `method` seen before the scan
+ * stopped), parsed alone from the bytes `scanJsonShape` found it in; null when there is none.
+ */
+function idFromText(bytes: Buffer, scan: JsonTextScan): string | number | null {
+  if (!scan.id || !scan.method) return null;
+  try {
+    return refusalIdOf({ method: '', id: JSON.parse(bytes.toString('utf8', scan.id[0], scan.id[1])) });
+  } catch {
+    return null;
+  }
+}
+
+/** Bodies this large are parsed one per turn of the event loop (see `onItsTurn`). */
+const LARGE_BODY_BYTES = 64 * 1024;
+const largeBodies: Array<() => void> = [];
+let turnScheduled = false;
+
+/**
+ * Runs `job` in a turn of the event loop of its own, after the jobs before it. Ten maximum-size
+ * bodies ending at once would otherwise be parsed, checked and refused one after another before
+ * any other request is read: an ordinary call on another connection waited seconds. One per turn,
+ * every other request gets its turn in between.
+ */
+function onItsTurn(job: () => void): void {
+  largeBodies.push(job);
+  if (!turnScheduled) {
+    turnScheduled = true;
+    setImmediate(nextLargeBody);
+  }
+}
+
+function nextLargeBody(): void {
+  try {
+    largeBodies.shift()?.();
+  } finally {
+    // a new immediate runs in the next turn, after the I/O that came meanwhile
+    if (largeBodies.length > 0) setImmediate(nextLargeBody);
+    else turnScheduled = false;
   }
 }
 
@@ -53,21 +95,15 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
     req.on('end', () => {
       if (done) return;
       done = true;
-      const text = Buffer.concat(chunks, size).toString('utf8');
-      if (text.trim() === '') {
-        reject(protocolError('ParseError', 'parse error: the body is empty', { reason: 'empty' }));
-        return;
-      }
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        reject(protocolError('ParseError', 'parse error: the body is not valid JSON', { reason: 'invalid' }));
-        return;
-      }
-      const problem = jsonShapeProblem(value);
-      if (problem) reject(new MessageShapeError(`invalid request: ${problem}`, value));
-      else resolve(value);
+      const parse = () => {
+        try {
+          resolve(parseBody(Buffer.concat(chunks, size)));
+        } catch (error) {
+          reject(error);
+        }
+      };
+      if (size >= LARGE_BODY_BYTES) onItsTurn(parse);
+      else parse();
     });
     req.on('error', (error) => {
       if (done) return;
@@ -75,6 +111,23 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
       reject(error);
     });
   });
+}
+
+/**
+ * A body as one JSON-RPC message: its shape checked on the bytes (refused unparsed when over a
+ * bound, with its id when the id came before the bound), then parsed.
+ */
+function parseBody(bytes: Buffer): unknown {
+  const scan = scanJsonShape(bytes);
+  if (scan.problem) throw new MessageShapeError(`invalid request: ${scan.problem}`, idFromText(bytes, scan));
+  const text = bytes.toString('utf8');
+  if (text.trim() === '')
+    throw protocolError('ParseError', 'parse error: the body is empty', { reason: 'empty' });
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw protocolError('ParseError', 'parse error: the body is not valid JSON', { reason: 'invalid' });
+  }
 }
 
 /** How long the rest of an oversized body is read (and dropped) after the 413, at most. */

@@ -12,7 +12,7 @@ import type { SubscriptionFilter } from '../listen-filter.ts';
 import { type ListenLimits, type Listens, listensFor } from '../listens.ts';
 import type { Logger } from '../logger.ts';
 import { checkParams } from '../methods.ts';
-import { errorResponse, ProtocolError, protocolError } from '../protocol-error.ts';
+import { errorResponse, methodNotFound, ProtocolError, protocolError } from '../protocol-error.ts';
 import type { CallerIdentity, ServerDefinition } from '../server.ts';
 import { BodyTooLargeError, lingerOnOversizedBody, MessageShapeError, readJsonBody } from './body.ts';
 import { listenCaller, serveListen } from './listen-stream.ts';
@@ -252,7 +252,7 @@ export function createMcpServe(
       method !== 'logging/setLevel' &&
       !tables.has(method)
     ) {
-      throw protocolError('MethodNotFound', `method not found: ${method}`);
+      throw methodNotFound(method);
     }
     const params = checkParams(method, request.params);
     if (method === 'initialize') return tables.initializeResult(params?.protocolVersion, 'stateless');

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { MethodHandler } from '../dispatch.ts';
 import { invalidInput } from '../errors.ts';
 import { isInputRequired } from '../input.ts';
-import { protocolError, toProtocolError } from '../protocol-error.ts';
+import { clip, protocolError, toProtocolError } from '../protocol-error.ts';
 import type { AnyPrompt, HandlerContext } from '../server.ts';
 import { completionResult } from './completion.ts';
 
@@ -37,7 +37,7 @@ export function buildPrompts(prompts: ReadonlyArray<AnyPrompt>) {
 
   const find = (name: unknown): BuiltPrompt => {
     const built = typeof name === 'string' ? byName.get(name) : undefined;
-    if (!built) throw protocolError('InvalidParams', `unknown prompt: ${String(name)}`);
+    if (!built) throw protocolError('InvalidParams', `unknown prompt: ${clip(String(name))}`);
     return built;
   };
 

@@ -2,7 +2,7 @@ import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import type { MethodHandler } from '../dispatch.ts';
 import { isInputRequired } from '../input.ts';
-import { protocolError, toProtocolError } from '../protocol-error.ts';
+import { clip, protocolError, toProtocolError } from '../protocol-error.ts';
 import {
   type HandlerContext,
   isTemplate,
@@ -95,7 +95,7 @@ export function buildResources(all: ReadonlyArray<ResourceDefinition | ResourceT
       if (isInputRequired(error)) throw error;
       throw toProtocolError(error, { logger: ctx.logger, notFound: 'ResourceNotFound' });
     }
-    throw protocolError('ResourceNotFound', `resource not found: ${uri}`, { uri });
+    throw protocolError('ResourceNotFound', `resource not found: ${clip(uri)}`, { uri });
   };
 
   return {
@@ -119,7 +119,7 @@ export function buildResources(all: ReadonlyArray<ResourceDefinition | ResourceT
     watcher: (uri: string) => statics.get(uri)?.watch,
     async complete(uri: string, params: Record<string, unknown>, ctx: HandlerContext) {
       const template = templates.find((t) => t.definition.uriTemplate === uri);
-      if (!template) throw protocolError('InvalidParams', `no resource template ${uri}`);
+      if (!template) throw protocolError('InvalidParams', `no resource template ${clip(uri)}`);
       return completionResult(template.definition.complete, params, ctx);
     },
   };

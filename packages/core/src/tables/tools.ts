@@ -5,7 +5,7 @@ import type { ModernMeta } from '../era.ts';
 import { AppError, invalidInput, toToolErrorResult } from '../errors.ts';
 import { passesThrough } from '../input.ts';
 import { toJsonSchema } from '../json-schema.ts';
-import { protocolError } from '../protocol-error.ts';
+import { clip, protocolError } from '../protocol-error.ts';
 import { type AnyTool, type HandlerContext, inputObject, type ToolContent } from '../server.ts';
 import type { TaskEngine } from '../tasks/engine.ts';
 
@@ -40,7 +40,7 @@ export function buildTools(tools: ReadonlyArray<AnyTool>, observer?: TablesObser
   const call: MethodHandler = async (params, ctx, env) => {
     const name = params.name;
     const built = typeof name === 'string' ? byName.get(name) : undefined;
-    if (!built) throw protocolError('InvalidParams', `unknown tool: ${String(name)}`);
+    if (!built) throw protocolError('InvalidParams', `unknown tool: ${clip(String(name))}`);
     if (env.modern && built.tool.clientCapabilities) requireCapabilities(built.tool, env.modern);
     const run = async (ctx: HandlerContext) => {
       if (!observer) return callTool(built, params.arguments, ctx);

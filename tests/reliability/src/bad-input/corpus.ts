@@ -156,8 +156,9 @@ function genericEntries(b: Builder, catalog: Catalog): void {
     ['XML', '<?xml version="1.0"?><methodCall><methodName>ping</methodName></methodCall>'],
     ['form encoding', 'jsonrpc=2.0&id=1&method=ping'],
     ['1 MB of garbage', 'x'.repeat(ONE_MB)],
-    ['unclosed deep nesting', '['.repeat(100_000)],
   ];
+  // refused for its depth before it is parsed (json-limits.ts), or as invalid JSON
+  b.raw('invalid JSON: unclosed deep nesting', '['.repeat(100_000), null, rpcError([PARSE, INVALID_REQUEST]));
   for (const [label, body] of notJson) b.raw(`invalid JSON: ${label}`, body, null, rpcError([PARSE]));
   // over stdio a line of only whitespace (String.prototype.trim's idea of it, U+2028 included) is skipped
   b.raw('invalid JSON: unicode line separator', '\u2028', null, rpcError([PARSE]), { only: 'http' });

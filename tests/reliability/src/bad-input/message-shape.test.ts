@@ -33,7 +33,7 @@ const tooManyForOneTool = (tool: string) =>
     method: 'tools/call',
     params: {
       name: tool,
-      arguments: Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`k${i}`, i])),
+      arguments: Object.fromEntries(Array.from({ length: 9_000 }, (_, i) => [`k${i}`, i])),
       _meta: META,
     },
   });
@@ -88,8 +88,8 @@ describe.each(SERVERS)('the %s bin', (name) => {
       code: -32600,
       message: /nested deeper than 64 levels/,
     });
-    expect(byId.get(43)?.message.error).toMatchObject({ code: -32600, message: /more than 100000 members/ });
-    // within the bounds, 50,000 unknown arguments: an error naming 20 of them and counting the rest
+    expect(byId.get(43)?.message.error).toMatchObject({ code: -32600, message: /more than 10000 members/ });
+    // within the bounds, 9,000 unknown arguments: an error naming 20 of them and counting the rest
     const many = byId.get(44)?.message.result;
     expect(many?.isError).toBe(true);
     expect(many?.content[0].text).toMatch(/unknown field; and \d+ more$/);
@@ -125,16 +125,18 @@ describe.each(SERVERS)('the %s bin', (name) => {
           },
           body,
         });
-      for (const [body, message] of [
-        [deepResponse, /nested deeper than 64 levels/],
-        [deepRequest, /nested deeper than 64 levels/],
-        [manyKeys, /more than 100000 members/],
+      for (const [body, message, id] of [
+        // a response has no id to answer with; a request is answered with its own
+        [deepResponse, /nested deeper than 64 levels/, undefined],
+        [deepRequest, /nested deeper than 64 levels/, 42],
+        [manyKeys, /more than 10000 members/, 43],
       ] as const) {
         const response = await post(body);
         const text = await response.text();
         expect(response.status).toBe(400);
         expect(text.length).toBeLessThan(1_000);
         expect(JSON.parse(text).error).toMatchObject({ code: -32600, message });
+        expect(JSON.parse(text).id).toBe(id);
       }
       const ordinary = await post(
         JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list', params: { _meta: META } }),

@@ -1,0 +1,62 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { JSON_LIMITS, jsonShapeProblem, scanJsonShape } from './json-limits.ts';
+
+const bytes = (text: string) => Buffer.from(text, 'utf8');
+const idOf = (text: string) => {
+  const { id } = scanJsonShape(bytes(text));
+  return id && bytes(text).toString('utf8', id[0], id[1]).trim();
+};
+
+describe('scanJsonShape (the bounds on the bytes, before parsing)', () => {
+  it('refuses exactly what the walk of the parsed value refuses, on any JSON, at tight bounds', () => {
+    const limits = { maxDepth: 4, maxMembers: 12 };
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.constantFrom(0, 2), (value, indent) => {
+        const text = JSON.stringify(value, null, indent);
+        // the two may name different bounds when both are crossed: they look in different orders
+        expect(scanJsonShape(bytes(text), limits).problem !== undefined).toBe(
+          jsonShapeProblem(value, limits) !== undefined,
+        );
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('refuses past 64 levels and past 10,000 members, and passes what is at the bound', () => {
+    const nested = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+    expect(scanJsonShape(bytes(nested(JSON_LIMITS.maxDepth))).problem).toBeUndefined();
+    expect(scanJsonShape(bytes(nested(JSON_LIMITS.maxDepth + 1))).problem).toMatch(/deeper than 64 levels/);
+    const items = (n: number) => `[${Array.from({ length: n }, () => '0').join(',')}]`;
+    expect(scanJsonShape(bytes(items(10_000))).problem).toBeUndefined();
+    expect(scanJsonShape(bytes(items(10_001))).problem).toMatch(/more than 10000 members/);
+    // unclosed: refused at the bound without reading the rest
+    expect(scanJsonShape(bytes('['.repeat(100_000))).problem).toMatch(/deeper/);
+  });
+
+  it('does not count what is inside strings, escaped quotes included', () => {
+    const text = JSON.stringify({ a: `[[[[,,,,"\\"{{{{${'['.repeat(100)}`, b: 'x\\' });
+    expect(scanJsonShape(bytes(text), { maxDepth: 2, maxMembers: 2 }).problem).toBeUndefined();
+  });
+
+  it('finds the top-level id, wherever it is among the members, and only there', () => {
+    expect(idOf('{"jsonrpc":"2.0","id":42,"method":"x"}')).toBe('42');
+    expect(idOf('{ "method" : "id" , "id" : "a\\"b" }')).toBe('"a\\"b"');
+    expect(idOf('{"params":{"id":7},"method":"id","x":1,"id":[1,{"id":2}]}')).toBe('[1,{"id":2}]');
+    expect(idOf('{"params":{"id":7}}')).toBeUndefined();
+    expect(idOf('["id",1]')).toBeUndefined();
+  });
+
+  it('tells a request (a top-level method before the bound) from a response or a notification', () => {
+    const method = (text: string) => scanJsonShape(bytes(text), { maxDepth: 3, maxMembers: 100 }).method;
+    expect(method('{"id":1,"method":"ping","params":[[[[]]]]}')).toBe(true);
+    expect(method('{"id":1,"result":{"method":"x"},"x":[[[[]]]]}')).toBe(false);
+    expect(method('{"id":1,"result":"method","x":[[[[]]]]}')).toBe(false);
+  });
+
+  it('leaves broken JSON to the parser unless it crosses a bound first', () => {
+    expect(scanJsonShape(bytes('{"a":"unterminated')).problem).toBeUndefined();
+    expect(scanJsonShape(bytes('}}}]]]')).problem).toBeUndefined();
+    expect(scanJsonShape(bytes('')).problem).toBeUndefined();
+  });
+});
