@@ -103,14 +103,8 @@ export function scanJsonShape(bytes: Uint8Array, limits: JsonLimits = JSON_LIMIT
     const keyHere = atKey;
     atKey = false;
     if (byte === QUOTE) {
-      let end = i;
-      do {
-        end = bytes.indexOf(QUOTE, end + 1);
-        if (end === -1) return stopped(undefined); // unterminated: JSON.parse says so
-        let slashes = 0;
-        while (bytes[end - 1 - slashes] === BACKSLASH) slashes++;
-        if (slashes % 2 === 0) break;
-      } while (true);
+      const end = stringEnd(bytes, i);
+      if (end === -1) return stopped(undefined); // unterminated: JSON.parse says so
       if (keyHere) {
         if (idStart === -1 && isKey(bytes, i, end, ID_KEY)) idKeyAt = end;
         else if (isKey(bytes, i, end, METHOD_KEY)) method = true;
@@ -135,6 +129,18 @@ export function scanJsonShape(bytes: Uint8Array, limits: JsonLimits = JSON_LIMIT
     }
   }
   return stopped(undefined);
+}
+
+/** Where the string opened by the quote at `start` closes (its quote), or -1. */
+function stringEnd(bytes: Uint8Array, start: number): number {
+  let end = bytes.indexOf(QUOTE, start + 1);
+  while (end !== -1) {
+    let slashes = 0;
+    while (bytes[end - 1 - slashes] === BACKSLASH) slashes++;
+    if (slashes % 2 === 0) return end;
+    end = bytes.indexOf(QUOTE, end + 1);
+  }
+  return -1;
 }
 
 function tooMany(limits: JsonLimits): string {
