@@ -58,7 +58,9 @@ export function haproxyConfig(frontends: ReadonlyArray<Frontend>): string {
       '  balance roundrobin',
       '  option httpchk GET /readyz',
       '  http-check expect status 200',
-      '  default-server inter 500ms fastinter 250ms downinter 500ms fall 1 rise 1',
+      // below each replica's MCP_MAX_CONNECTIONS_PER_ADDRESS (256): every connection of a
+      // replica comes from this balancer, which queues past 200 instead of being refused
+      '  default-server inter 500ms fastinter 250ms downinter 500ms fall 1 rise 1 maxconn 200',
       ...frontend.replicas.map((port, i) => `  server ${frontend.name}${i + 1} 127.0.0.1:${port} check`),
       '',
     );

@@ -232,6 +232,15 @@ export async function httpOptions(config: CoreConfig, logger: Logger, name = 'mc
     stateful: config.MCP_STATEFUL && {
       idleMs: config.MCP_SESSION_IDLE_MS,
       maxSessions: config.MCP_MAX_SESSIONS,
+      maxSessionsPerCaller: config.MCP_MAX_SESSIONS_PER_CALLER,
+      maxLifetimeMs: config.MCP_SESSION_MAX_LIFETIME_MS,
+    },
+    connections: {
+      headersTimeoutMs: config.MCP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: config.MCP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: config.MCP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: config.MCP_MAX_CONNECTIONS,
+      maxConnectionsPerAddress: config.MCP_MAX_CONNECTIONS_PER_ADDRESS,
     },
     maxBodyBytes: config.MCP_MAX_BODY_BYTES,
     metricsPort: config.MCP_METRICS_PORT,

@@ -16,6 +16,10 @@ export interface Metrics extends Observer, ListensObserver {
   readonly registry: Registry;
   httpResponse(status: number): void;
   rateLimited(): void;
+  /** A connection refused over a cap: `total` (MCP_MAX_CONNECTIONS) or `address` (per address). */
+  connectionRefused(scope: 'total' | 'address'): void;
+  /** A new session refused at a bound: `caller` (MCP_MAX_SESSIONS_PER_CALLER) or `process` (MCP_MAX_SESSIONS). */
+  sessionRefused(scope: 'caller' | 'process'): void;
   /** The Prometheus text for `/metrics`. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -25,6 +29,8 @@ export interface MetricsOptions {
   sessions?: () => number;
   /** Open `subscriptions/listen` streams right now. */
   listens?: () => number;
+  /** Open HTTP connections right now (the MCP listener). */
+  connections?: () => number;
   /** Semaphores to report (active and queued), by name: an upstream's concurrency bound. */
   semaphores?: Record<string, Semaphore>;
   /** The link to the Redis replicas share, when there is one. */
@@ -234,6 +240,25 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       },
     });
   }
+  const refusedConnections = hot(
+    'mcp_connections_refused_total',
+    'connections refused at a cap, by scope (total: MCP_MAX_CONNECTIONS, address: MCP_MAX_CONNECTIONS_PER_ADDRESS)',
+    'counter',
+  );
+  const refusedSessions = hot(
+    'mcp_sessions_refused_total',
+    'new sessions refused at a bound, by scope (caller: MCP_MAX_SESSIONS_PER_CALLER, process: MCP_MAX_SESSIONS)',
+    'counter',
+  );
+  const openConnections = options.connections;
+  new Gauge({
+    name: 'mcp_connections_open',
+    help: 'open HTTP connections to the MCP listener',
+    registers: [registry],
+    collect() {
+      this.set(openConnections?.() ?? 0);
+    },
+  });
   const sessions = options.sessions;
   new Gauge({
     name: 'mcp_sessions_open',
@@ -261,6 +286,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     rateLimited() {
       limited.inc(limitedSeries);
+    },
+    sessionRefused(scope) {
+      refusedSessions.inc(refusedSessions.find(scope) ?? refusedSessions.add(scope, { scope }));
+    },
+    connectionRefused(scope) {
+      refusedConnections.inc(refusedConnections.find(scope) ?? refusedConnections.add(scope, { scope }));
     },
     listenRefused(scope) {
       refusedListens.inc(refusedListens.find(scope) ?? refusedListens.add(scope, { scope }));

@@ -10,6 +10,14 @@ import { createRequestStateCodec } from '../request-state.ts';
 import type { Semaphore } from '../semaphore.ts';
 import type { CallerIdentity, ServerDefinition } from '../server.ts';
 import type { TaskOptions } from '../tasks/engine.ts';
+import {
+  CONNECTION_DEFAULTS,
+  CONNECTIONS_CHECKING_INTERVAL_MS,
+  type ConnectionGuard,
+  type ConnectionLimits,
+  guardConnections,
+  isRefused,
+} from './connections.ts';
 import { checkRequest, type GuardOptions, guardOptions, isLoopbackHost } from './guards.ts';
 import { createMcpServe, type McpHttpHandlerOptions } from './handler.ts';
 import { listen } from './listen.ts';
@@ -44,7 +52,9 @@ export interface ServeHttpOptions extends Omit<McpHttpHandlerOptions, 'signal' |
   /** While Redis cannot answer: `allow` (default: fail open) or `refuse` (fail closed, and not ready). */
   rateLimitWhenRedisDown?: RedisDownPolicy;
   /** Sessions on the SDK transport (`--stateful`) instead of the stateless fast path. */
-  stateful?: false | { idleMs?: number; maxSessions?: number };
+  stateful?:
+    | false
+    | { idleMs?: number; maxSessions?: number; maxSessionsPerCaller?: number; maxLifetimeMs?: number };
   /** `/metrics` in Prometheus text; default on. */
   metrics?: boolean;
   /**
@@ -77,6 +87,12 @@ export interface ServeHttpOptions extends Omit<McpHttpHandlerOptions, 'signal' |
   readinessTimeoutMs?: number;
   /** Stop on SIGTERM and SIGINT (default true). */
   handleSignals?: boolean;
+  /**
+   * Timeouts and connection caps (MCP_HEADERS_TIMEOUT_MS, MCP_REQUEST_TIMEOUT_MS,
+   * MCP_KEEP_ALIVE_TIMEOUT_MS, MCP_MAX_CONNECTIONS, MCP_MAX_CONNECTIONS_PER_ADDRESS); see
+   * `CONNECTION_DEFAULTS`. The ops port (`metricsPort`) gets the same, counted apart.
+   */
+  connections?: Partial<ConnectionLimits> | undefined;
 }
 
 export interface RunningHttp {
@@ -115,12 +131,14 @@ export async function serveHttp(
   const path = options.path ?? '/mcp';
   let sessions: SessionManager | undefined;
   let listens: Listens | undefined;
+  let connections: ConnectionGuard | undefined;
   const metrics =
     options.metrics === false
       ? undefined
       : createMetrics({
           sessions: () => sessions?.size ?? 0,
           listens: () => listens?.size ?? 0,
+          connections: () => connections?.open ?? 0,
           ...(options.semaphores && { semaphores: options.semaphores }),
           ...(options.redis && { redis: options.redis }),
         });
@@ -139,6 +157,11 @@ export async function serveHttp(
       logger,
       idleMs: options.stateful.idleMs ?? 600_000,
       maxSessions: options.stateful.maxSessions ?? 1_000,
+      ...definedOnly({
+        maxSessionsPerCaller: options.stateful.maxSessionsPerCaller,
+        maxLifetimeMs: options.stateful.maxLifetimeMs,
+      }),
+      ...(metrics && { onRefused: metrics.sessionRefused }),
       ...(options.maxBodyBytes !== undefined && { maxBodyBytes: options.maxBodyBytes }),
     });
   }
@@ -188,7 +211,11 @@ export async function serveHttp(
     if (inflight.size === 0) drained?.();
   }
 
-  const server = createServer((req, res) => {
+  const limits: ConnectionLimits = { ...CONNECTION_DEFAULTS, ...definedOnly(options.connections) };
+  const serverOptions = { connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS };
+  const server = createServer(serverOptions, (req, res) => {
+    // a connection refused over a cap, whose request the parser read anyway
+    if (isRefused(req.socket)) return void req.socket.destroy();
     if (metrics) res.on('finish', countResponse);
     // Shutting down: a request that came on a kept-alive connection is served, but it is the
     // connection's last, or clients would keep it busy (and the drain waiting) to the deadline.
@@ -232,10 +259,13 @@ export async function serveHttp(
     else return false;
     return true;
   }
+  const guardOptionsFor = { logger, ...(metrics && { onRefused: metrics.connectionRefused }) };
+  connections = guardConnections(server, limits, guardOptionsFor);
   const opsServer =
     options.metricsPort === undefined
       ? undefined
-      : createServer((req, res) => {
+      : createServer(serverOptions, (req, res) => {
+          if (isRefused(req.socket)) return void req.socket.destroy();
           const pathname = (req.url ?? '/').split('?', 1)[0] ?? '/';
           if (req.method !== 'GET' && req.method !== 'HEAD') {
             res.setHeader('allow', 'GET, HEAD');
@@ -249,6 +279,8 @@ export async function serveHttp(
               },
             });
         });
+
+  if (opsServer) guardConnections(opsServer, limits, guardOptionsFor);
 
   // set once listening (port 0: the allow-list needs the port actually bound), before any request
   let guards!: GuardOptions;
@@ -483,6 +515,11 @@ export async function serveHttp(
     'listening',
   );
   return { url, port, opsUrl, server, metrics, close: () => close('closed'), closed };
+}
+
+/** `value` without its undefined members (an option left unset keeps its default). */
+function definedOnly<T extends object>(value: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(value ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -234,6 +234,51 @@ describe('limits and lifetimes', () => {
     expect((await raw(harness.url, { body: INITIALIZE })).status).toBe(200);
   });
 
+  it('caps the sessions of one caller with 429: by identity, or by address when anonymous', async () => {
+    const refusals: string[] = [];
+    const harness = await start({ maxSessionsPerCaller: 2, onRefused: (scope) => refusals.push(scope) });
+    cleanups.push(() => harness.close());
+    const alice = { 'x-test-client': 'alice' };
+    const first = await connect(harness.url, alice);
+    await connect(harness.url, alice);
+    const refused = await raw(harness.url, { body: INITIALIZE, headers: alice });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(refused.json().error?.message).toBe(
+      'too many open sessions for this caller (2): end one with DELETE, or reuse it',
+    );
+    // anonymous callers count by address: this one is still free, and then full too
+    await connect(harness.url);
+    await connect(harness.url);
+    expect((await raw(harness.url, { body: INITIALIZE })).status).toBe(429);
+    expect(refusals).toEqual(['caller', 'caller']);
+    await first.transport.terminateSession();
+    expect((await raw(harness.url, { body: INITIALIZE, headers: alice })).status).toBe(200);
+  });
+
+  it('ends a session at its maximum lifetime, even with a request in flight', async () => {
+    let time = 0;
+    const harness = await start({
+      maxLifetimeMs: 10_000,
+      idleMs: 60_000,
+      now: () => time,
+      sweepIntervalMs: 20,
+    });
+    cleanups.push(() => harness.close());
+    const opened = await raw(harness.url, { body: INITIALIZE });
+    const sessionId = opened.headers.get('mcp-session-id') as string;
+    const headers = { 'mcp-session-id': sessionId, 'mcp-protocol-version': LATEST_PROTOCOL_VERSION };
+    // the server-to-client stream stays open: in flight, so never idle
+    const stream = await fetch(harness.url, { headers: { ...headers, accept: 'text/event-stream' } });
+    expect(stream.status).toBe(200);
+    time = 10_000;
+    await stream.text(); // ends when the session does
+    expect((await raw(harness.url, { body: message(2, 'ping'), headers })).status).toBe(404);
+    expect(harness.logs.some((line) => line.msg === 'session closed' && line.reason === 'lifetime')).toBe(
+      true,
+    );
+  });
+
   it('closes a session idle for idleMs; its id then gets 404', async () => {
     const harness = await start({ idleMs: 200, sweepIntervalMs: 20 });
     cleanups.push(() => harness.close());

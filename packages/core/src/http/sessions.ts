@@ -19,6 +19,16 @@ export interface SessionManagerOptions {
   idleMs: number;
   /** Open sessions at most (`MCP_MAX_SESSIONS`); beyond it a new initialize gets 503. */
   maxSessions: number;
+  /**
+   * Open sessions of one caller at most (`MCP_MAX_SESSIONS_PER_CALLER`, default 32): its API key
+   * or token subject, or its address when anonymous. Beyond it its initialize gets 429, so one
+   * client holding sessions open cannot take every slot.
+   */
+  maxSessionsPerCaller?: number;
+  /** A session ends this long after it opened, busy or not (`MCP_SESSION_MAX_LIFETIME_MS`, default 1 h). */
+  maxLifetimeMs?: number;
+  /** A new session refused at a bound: `caller` (per caller) or `process` (MCP_MAX_SESSIONS). */
+  onRefused?: (scope: 'caller' | 'process') => void;
   /** Largest request body in bytes (default 4 MiB); larger gets 413. */
   maxBodyBytes?: number;
   now?: () => number;
@@ -51,6 +61,7 @@ interface Session {
   transport: StreamableHTTPServerTransport;
   /** The caller's clientId at initialize; every later request must come from the same one. */
   clientId: string | undefined;
+  openedAt: number;
   lastSeen: number;
   /** Requests still open, the GET stream included: a session is never closed as idle while > 0. */
   inFlight: number;
@@ -71,15 +82,22 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   const { tables, logger, idleMs, maxSessions } = options;
   const now = options.now ?? Date.now;
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  const maxPerCaller = options.maxSessionsPerCaller ?? 32;
+  const maxLifetimeMs = options.maxLifetimeMs ?? 3_600_000;
   const sessions = new Map<string, Session>();
+  /** Sessions open or opening, by owner (`key:<clientId>` or `addr:<address>`). */
+  const owned = new Map<string, number>();
   let opening = 0;
   let closing = false;
 
-  const sweepMs = options.sweepIntervalMs ?? Math.min(Math.max(idleMs / 4, 1_000), 60_000);
+  const sweepMs =
+    options.sweepIntervalMs ?? Math.min(Math.max(Math.min(idleMs, maxLifetimeMs) / 4, 1_000), 60_000);
   const sweeper = setInterval(() => {
     const time = now();
     for (const session of sessions.values()) {
-      if (session.inFlight === 0 && time - session.lastSeen >= idleMs) void end(session, 'idle');
+      // a session past its lifetime ends even with a stream open: its client starts a new one
+      if (time - session.openedAt >= maxLifetimeMs) void end(session, 'lifetime');
+      else if (session.inFlight === 0 && time - session.lastSeen >= idleMs) void end(session, 'idle');
     }
   }, sweepMs);
   sweeper.unref();
@@ -98,9 +116,37 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     if (closing) return fail(res, 503, id, SERVER_BUSY, 'the server is shutting down: try again shortly');
     if (sessions.size + opening >= maxSessions) {
       logger.warn({ maxSessions }, 'session refused: too many open sessions');
+      options.onRefused?.('process');
       res.setHeader('retry-after', String(RETRY_AFTER_S));
       return fail(res, 503, id, SERVER_BUSY, `too many open sessions (${maxSessions}): try again later`);
     }
+    const owner = caller ? `key:${caller.clientId}` : `addr:${req.socket.remoteAddress}`;
+    const ownedNow = owned.get(owner) ?? 0;
+    if (ownedNow >= maxPerCaller) {
+      // not logged with the owner: it may be a key id, and a flood of these is the caller's own
+      logger.debug(
+        { maxSessionsPerCaller: maxPerCaller },
+        'session refused: too many open sessions of one caller',
+      );
+      options.onRefused?.('caller');
+      res.setHeader('retry-after', String(RETRY_AFTER_S));
+      return fail(
+        res,
+        429,
+        id,
+        SERVER_BUSY,
+        `too many open sessions for this caller (${maxPerCaller}): end one with DELETE, or reuse it`,
+      );
+    }
+    owned.set(owner, ownedNow + 1);
+    let owning = true;
+    const disown = () => {
+      if (!owning) return;
+      owning = false;
+      const left = (owned.get(owner) ?? 1) - 1;
+      if (left > 0) owned.set(owner, left);
+      else owned.delete(owner);
+    };
     opening++;
     let counted = true;
     const uncount = () => {
@@ -112,6 +158,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       id: '',
       server,
       clientId: caller?.clientId,
+      openedAt: now(),
       lastSeen: now(),
       inFlight: 0,
       reason: 'closed',
@@ -132,6 +179,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     const previousOnClose = server.onclose;
     server.onclose = () => {
       previousOnClose?.();
+      disown();
       if (session.id && sessions.get(session.id) === session) {
         sessions.delete(session.id);
         logger.info({ sessionId: session.id, reason: session.reason }, 'session closed');
@@ -144,7 +192,10 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     } finally {
       uncount();
       // refused before it started (406, 415, a bad message), or opened while shutting down
-      if (!session.id || closing) await end(session, 'shutdown');
+      if (!session.id || closing) {
+        await end(session, 'shutdown');
+        disown();
+      }
     }
   }
 
