@@ -71,7 +71,9 @@ export const customerDbAtSize: Benchmark = async (ctx) => {
     );
 
     // 3-letter prefixes of the names of customers picked at random
-    const prefixes = customerIds.slice(0, searches).map((id) => repo.customers.get(id).name.slice(0, 3));
+    const prefixes: string[] = [];
+    for (const id of customerIds.slice(0, searches))
+      prefixes.push((await repo.customers.get(id)).name.slice(0, 3));
 
     const connected = await connectInMemory(createCustomerDbServer({ repository: repo }));
     const call = async (name: string, args: Record<string, unknown>) => {
@@ -180,7 +182,7 @@ export const customerDbAtSize: Benchmark = async (ctx) => {
       },
     };
   } finally {
-    repository?.close();
+    await repository?.close();
     rmSync(dir, { recursive: true, force: true });
   }
 };

@@ -25,11 +25,11 @@ afterAll(async () => {
   t.cleanup();
 });
 
-function expectIntact() {
+async function expectIntact() {
   const tables = t.db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").all();
   expect(tables).toEqual(expect.arrayContaining([{ name: 'customers' }, { name: 'orders' }]));
-  expect(t.repository.customers.get('1234').name).toBe('Alice Johnson');
-  expect(t.repository.orders.get('1234').status).toBe('shipped');
+  expect((await t.repository.customers.get('1234')).name).toBe('Alice Johnson');
+  expect((await t.repository.orders.get('1234')).status).toBe('shipped');
 }
 
 describe('hostile strings in every text argument', () => {

@@ -27,7 +27,7 @@ afterEach(async () => {
 });
 
 describe('the customer-db server over an SDK client', () => {
-  it('introduces itself with instructions an agent can act on', () => {
+  it('introduces itself with instructions an agent can act on', async () => {
     const { client } = connected;
     expect(client.getServerVersion()).toMatchObject({ name: 'customer-db', title: 'Customer database' });
     expect(client.getInstructions()).toContain('get_order with order_id "1234"');
@@ -225,7 +225,7 @@ describe('read-only mode', () => {
         client.callTool({ name: 'create_customer', arguments: { name: 'x', email: 'x@y.z' } }),
       ).rejects.toThrow(/unknown tool/);
       // the repository under it cannot write either
-      expect(() => repository.customers.create({ name: 'x', email: 'x@y.z' })).toThrow(
+      await expect(repository.customers.create({ name: 'x', email: 'x@y.z' })).rejects.toThrow(
         expect.objectContaining({ code: 'FORBIDDEN', message: expect.stringContaining('read-only') }),
       );
     } finally {
@@ -239,7 +239,7 @@ describe('read-only mode', () => {
 describe('resources', () => {
   it('lists the schema and templates, then every customer and order a page at a time', async () => {
     for (let i = 0; i < RESOURCE_PAGE + 5; i++)
-      t.repository.customers.create({ name: `R ${i}`, email: `r${i}@x.y` });
+      await t.repository.customers.create({ name: `R ${i}`, email: `r${i}@x.y` });
     const { client } = connected;
     const { resourceTemplates } = await client.listResourceTemplates();
     expect(resourceTemplates.map((r) => r.uriTemplate)).toEqual(['customer://{id}', 'order://{id}']);
@@ -294,7 +294,7 @@ describe('resources', () => {
     });
     expect((await complete('order://{id}', '123')).completion.values).toEqual(['1234', '1235']);
     expect((await complete('customer://{id}', 'x')).completion.values).toEqual([]);
-    for (let i = 0; i < 120; i++) t.repository.customers.create({ name: `C ${i}`, email: `c${i}@x.y` });
+    for (let i = 0; i < 120; i++) await t.repository.customers.create({ name: `C ${i}`, email: `c${i}@x.y` });
     expect((await complete('customer://{id}', '5')).completion).toMatchObject({ hasMore: true });
     expect((await complete('customer://{id}', '5')).completion.values).toHaveLength(100);
   });

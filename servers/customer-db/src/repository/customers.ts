@@ -5,6 +5,7 @@ import { idHint, idsWithPrefix, parseId } from '../db/ids.ts';
 import type { Queries } from '../db/statements.ts';
 import { type Customer, type CustomerStatus, SEARCH_WINDOW } from '../schemas.ts';
 import { planSearch, type SearchPlan } from '../search.ts';
+import { asyncMethods } from './async.ts';
 
 interface CustomerRow {
   id: number;
@@ -41,13 +42,22 @@ export interface CustomerPage {
 
 export interface CustomersRepository {
   /** NOT_FOUND when there is none. */
+  get(id: string): Promise<Customer>;
+  search(params: CustomerSearch): Promise<CustomerPage>;
+  /** CONFLICT when the email (any case) is taken. */
+  create(input: NewCustomer): Promise<Customer>;
+  /** Changes only what differs; NOT_FOUND, CONFLICT on a taken email. */
+  update(id: string, changes: CustomerChanges): Promise<Customer>;
+  /** Up to `max` ids starting with `prefix`, shortest first. */
+  idsStartingWith(prefix: string, max: number): Promise<string[]>;
+}
+
+/** The SQLite backend's, synchronous (better-sqlite3): the same methods without promises. */
+export interface SyncCustomersRepository {
   get(id: string): Customer;
   search(params: CustomerSearch): CustomerPage;
-  /** CONFLICT when the email (any case) is taken. */
   create(input: NewCustomer): Customer;
-  /** Changes only what differs; NOT_FOUND, CONFLICT on a taken email. */
   update(id: string, changes: CustomerChanges): Customer;
-  /** Up to `max` ids starting with `prefix`, shortest first. */
   idsStartingWith(prefix: string, max: number): string[];
 }
 
@@ -109,6 +119,10 @@ export function searchStatements(plan: SearchPlan | undefined, byStatus: boolean
 }
 
 export function createCustomersRepository(q: Queries, now: () => Date): CustomersRepository {
+  return asyncMethods(createSyncCustomersRepository(q, now));
+}
+
+export function createSyncCustomersRepository(q: Queries, now: () => Date): SyncCustomersRepository {
   const row = (id: number) => q.get<CustomerRow>(`SELECT ${COLUMNS} FROM customers c WHERE c.id = ?`, id);
 
   const find = (id: string): CustomerRow => {

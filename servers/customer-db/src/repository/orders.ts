@@ -4,6 +4,7 @@ import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { idHint, idsWithPrefix, parseId } from '../db/ids.ts';
 import type { Queries } from '../db/statements.ts';
 import { ORDER_TRANSITIONS, type Order, type OrderStatus } from '../schemas.ts';
+import { asyncMethods } from './async.ts';
 import { notFound as customerNotFound } from './customers.ts';
 
 interface OrderRow {
@@ -31,10 +32,18 @@ export interface OrderPage {
 
 export interface OrdersRepository {
   /** NOT_FOUND when there is none. */
-  get(id: string): Order;
+  get(id: string): Promise<Order>;
   /** NOT_FOUND for an unknown customer_id (rather than an empty page). */
-  list(params: OrderList): OrderPage;
+  list(params: OrderList): Promise<OrderPage>;
   /** Allowed transitions only (CONFLICT otherwise); the same status again changes nothing. */
+  updateStatus(id: string, status: OrderStatus): Promise<Order>;
+  idsStartingWith(prefix: string, max: number): Promise<string[]>;
+}
+
+/** The SQLite backend's, synchronous (better-sqlite3): the same methods without promises. */
+export interface SyncOrdersRepository {
+  get(id: string): Order;
+  list(params: OrderList): OrderPage;
   updateStatus(id: string, status: OrderStatus): Order;
   idsStartingWith(prefix: string, max: number): string[];
 }
@@ -57,6 +66,10 @@ export function listSql(byCustomer: boolean, byStatus: boolean): string {
 }
 
 export function createOrdersRepository(q: Queries, now: () => Date): OrdersRepository {
+  return asyncMethods(createSyncOrdersRepository(q, now));
+}
+
+export function createSyncOrdersRepository(q: Queries, now: () => Date): SyncOrdersRepository {
   const row = (id: number) => q.get<OrderRow>(`${SELECT} WHERE o.id = ?`, id);
 
   const find = (id: string): OrderRow => {

@@ -24,11 +24,11 @@ const everyoneStarted = () =>
 process.stdout.write('ready\n');
 await once(process.stdin, 'data');
 for (let i = 0; i < Number(count); i++) {
-  repository.customers.create({
+  await repository.customers.create({
     name: `Worker ${worker} customer ${i}`,
     email: `w${worker}.c${i}@example.test`,
   });
-  if (flag === '--touch-order' && i % 10 === 0) repository.orders.updateStatus('2345', 'processing');
+  if (flag === '--touch-order' && i % 10 === 0) await repository.orders.updateStatus('2345', 'processing');
   if (i === 0) {
     const deadline = Date.now() + 20_000;
     while (!everyoneStarted()) {
