@@ -7,7 +7,7 @@ import { type Customer, type CustomerStatus, SEARCH_WINDOW } from '../schemas.ts
 import { planSearch, type SearchPlan } from '../search.ts';
 import { asyncMethods } from './async.ts';
 
-interface CustomerRow {
+export interface CustomerRow {
   id: number;
   name: string;
   email: string;
@@ -61,9 +61,9 @@ export interface SyncCustomersRepository {
   idsStartingWith(prefix: string, max: number): string[];
 }
 
-const COLUMNS = 'c.id, c.name, c.email, c.status, c.created_at, c.updated_at';
+export const COLUMNS = 'c.id, c.name, c.email, c.status, c.created_at, c.updated_at';
 
-function toCustomer(row: CustomerRow): Customer {
+export function toCustomer(row: CustomerRow): Customer {
   return { ...row, id: String(row.id) };
 }
 

@@ -7,7 +7,7 @@ import { ORDER_TRANSITIONS, type Order, type OrderStatus } from '../schemas.ts';
 import { asyncMethods } from './async.ts';
 import { notFound as customerNotFound } from './customers.ts';
 
-interface OrderRow {
+export interface OrderRow {
   id: number;
   customer_id: number;
   customer_name: string;
@@ -48,14 +48,14 @@ export interface SyncOrdersRepository {
   idsStartingWith(prefix: string, max: number): string[];
 }
 
-const SELECT = `SELECT o.id, o.customer_id, c.name AS customer_name, o.status, o.total_cents, o.currency,
+export const SELECT = `SELECT o.id, o.customer_id, c.name AS customer_name, o.status, o.total_cents, o.currency,
   o.created_at, o.updated_at FROM orders o JOIN customers c ON c.id = o.customer_id`;
 
-function toOrder(row: OrderRow): Order {
+export function toOrder(row: OrderRow): Order {
   return { ...row, id: String(row.id), customer_id: String(row.customer_id) };
 }
 
-function notFound(id: string): AppError {
+export function notFound(id: string): AppError {
   return new AppError('NOT_FOUND', `no order with id ${id}${idHint(id)}`);
 }
 
