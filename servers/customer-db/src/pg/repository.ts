@@ -54,6 +54,9 @@ export function matchTerms(match: string): string[] {
   return [...match.matchAll(/"((?:[^"]|"")*)"\*/g)].map((m) => (m[1] as string).replaceAll('""', '"'));
 }
 
+/** Customers read in id order before a words-only search asks the full-text index (see search). */
+export const HEAD_ROWS = 1_000;
+
 /** Placeholders numbered in order of use. */
 function params() {
   const values: unknown[] = [];
@@ -116,9 +119,23 @@ export function createPgCustomers(db: PgDatabase, now: () => Date): CustomersRep
           p.values,
         );
       } else if (words && !status && plan.literals.length === 0) {
-        // words only: the full-text index is exact, the page's LIMIT bounds it
+        // words only: the page is exact. A GIN index gives its matches in no order, so the page is
+        // found in two bounded steps, in one statement: the next HEAD_ROWS customers in id order
+        // (enough for a common word), and only when they hold fewer than a page, the index (cheap
+        // for a rare word: its cost grows with the matches, and the statement timeout bounds it)
+        const q = `cdb_match(${p.add(words)}::text[])`;
+        const from = p.add(after);
+        const n = p.add(limit + 1);
         rows = await db.query<CustomerRow>(
-          `SELECT ${COLUMNS} FROM customers c WHERE c.search @@ cdb_match(${p.add(words)}::text[]) AND c.id > ${p.add(after)} ORDER BY c.id LIMIT ${p.add(limit + 1)}`,
+          `WITH head AS MATERIALIZED (
+             SELECT h.id FROM (SELECT id, search FROM customers WHERE id > ${from} ORDER BY id LIMIT ${p.add(HEAD_ROWS)}) h
+             WHERE h.search @@ ${q} ORDER BY h.id LIMIT ${n}),
+           ids AS (
+             SELECT id FROM head WHERE (SELECT count(*) FROM head) >= ${n}
+             UNION ALL
+             (SELECT id FROM customers WHERE (SELECT count(*) FROM head) < ${n} AND search @@ ${q} AND id > ${from}
+              ORDER BY id + 0 LIMIT ${n}))
+           SELECT ${COLUMNS} FROM ids JOIN customers c ON c.id = ids.id ORDER BY c.id`,
           p.values,
         );
       } else {
