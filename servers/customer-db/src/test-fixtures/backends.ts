@@ -95,13 +95,19 @@ export async function openPgTest(
 ): Promise<TestBackend & { db: PgDatabase; url: string }> {
   const scratch = options.url ? undefined : await scratchSchema();
   const url = options.url ?? (scratch?.url as string);
-  const db = await openPostgres({
-    url,
-    seedDemo: options.seedDemo ?? true,
-    readOnly: options.readOnly ?? false,
-    ...(options.poolMax && { poolMax: options.poolMax }),
-    ...(options.statementTimeoutMs && { statementTimeoutMs: options.statementTimeoutMs }),
-  });
+  let db: PgDatabase;
+  try {
+    db = await openPostgres({
+      url,
+      seedDemo: options.seedDemo ?? true,
+      readOnly: options.readOnly ?? false,
+      ...(options.poolMax && { poolMax: options.poolMax }),
+      ...(options.statementTimeoutMs && { statementTimeoutMs: options.statementTimeoutMs }),
+    });
+  } catch (error) {
+    await scratch?.drop(); // a failed open leaves no schema behind
+    throw error;
+  }
   const repository = createPgRepository({ db, now: options.now ?? steppingClock() });
   return {
     db,
