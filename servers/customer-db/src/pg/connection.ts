@@ -80,7 +80,12 @@ export async function openPostgres(options: PgOptions): Promise<PgDatabase> {
   if (readOnly) {
     // enforced by the server for every transaction of every connection, whatever the URL says
     pool.on('connect', (client) => {
-      client.query('SET default_transaction_read_only = on').catch(() => undefined);
+      // queued before any query the pool hands this connection for; if it fails, the connection
+      // is closed (every query on it then fails and the pool drops it): no write slips through
+      client.query('SET default_transaction_read_only = on').catch((error: Error) => {
+        logger.error({ err: { message: error.message } }, 'could not make a connection read-only');
+        client.end().catch(() => undefined);
+      });
     });
   }
   // pg-pool's own queue has no bound: this one does, and it waits no longer than a connect

@@ -199,20 +199,23 @@ export async function pgMigrate(
     await client.query("SET LOCAL statement_timeout = '10min'");
     await client.query("SET LOCAL lock_timeout = '10min'");
     await client.query(`SELECT ${LOCK}`);
-    await client.query('CREATE TABLE IF NOT EXISTS customer_db_schema (version integer NOT NULL)');
     const from = await pgSchemaVersion(client);
+    // at the version already: no DDL and no write, so a role that may only read and write rows can serve
     if (from > SCHEMA_VERSION) {
       throw new AppError(
         'UNAVAILABLE',
         `database schema version ${from} is newer than this server understands (${SCHEMA_VERSION}): upgrade @mcp-stack/server-customer-db`,
       );
     }
-    for (const migration of PG_MIGRATIONS) {
-      if (migration.version <= from) continue;
-      await client.query(migration.sql);
+    if (from < SCHEMA_VERSION) {
+      await client.query('CREATE TABLE IF NOT EXISTS customer_db_schema (version integer NOT NULL)');
+      for (const migration of PG_MIGRATIONS) {
+        if (migration.version <= from) continue;
+        await client.query(migration.sql);
+      }
+      await client.query('DELETE FROM customer_db_schema');
+      await client.query('INSERT INTO customer_db_schema (version) VALUES ($1)', [SCHEMA_VERSION]);
     }
-    await client.query('DELETE FROM customer_db_schema');
-    await client.query('INSERT INTO customer_db_schema (version) VALUES ($1)', [SCHEMA_VERSION]);
     await after?.(client);
     await client.query('COMMIT');
     return { from, to: SCHEMA_VERSION };

@@ -57,6 +57,25 @@ export function matchTerms(match: string): string[] {
 /** Customers read in id order before a words-only search asks the full-text index (see search). */
 export const HEAD_ROWS = 1_000;
 
+/** Customers read in id order before a filtered search's window asks the full-text index. */
+export const WINDOW_HEAD_ROWS = 20 * SEARCH_WINDOW;
+
+/**
+ * The first `n` ids after `from` whose search column matches `q`, in id order, in two bounded
+ * steps (one statement): the next `head` customers in id order, and only when they hold fewer than
+ * `n` matches, the GIN index (`id + 0` keeps the planner from walking the primary key instead: for
+ * a word rarer than it guesses, that walk would read the whole table).
+ */
+function wordCandidates(q: string, from: string, n: string, head: string): string {
+  return `WITH head AS MATERIALIZED (
+      SELECT h.id FROM (SELECT id, search FROM customers WHERE id > ${from} ORDER BY id LIMIT ${head}) h
+      WHERE h.search @@ ${q} ORDER BY h.id LIMIT ${n})
+    SELECT id FROM head WHERE (SELECT count(*) FROM head) >= ${n}
+    UNION ALL
+    (SELECT id FROM customers WHERE (SELECT count(*) FROM head) < ${n} AND search @@ ${q} AND id > ${from}
+     ORDER BY id + 0 LIMIT ${n})`;
+}
+
 /** Placeholders numbered in order of use. */
 function params() {
   const values: unknown[] = [];
@@ -127,21 +146,18 @@ export function createPgCustomers(db: PgDatabase, now: () => Date): CustomersRep
         const from = p.add(after);
         const n = p.add(limit + 1);
         rows = await db.query<CustomerRow>(
-          `WITH head AS MATERIALIZED (
-             SELECT h.id FROM (SELECT id, search FROM customers WHERE id > ${from} ORDER BY id LIMIT ${p.add(HEAD_ROWS)}) h
-             WHERE h.search @@ ${q} ORDER BY h.id LIMIT ${n}),
-           ids AS (
-             SELECT id FROM head WHERE (SELECT count(*) FROM head) >= ${n}
-             UNION ALL
-             (SELECT id FROM customers WHERE (SELECT count(*) FROM head) < ${n} AND search @@ ${q} AND id > ${from}
-              ORDER BY id + 0 LIMIT ${n}))
-           SELECT ${COLUMNS} FROM ids JOIN customers c ON c.id = ids.id ORDER BY c.id`,
+          `SELECT ${COLUMNS} FROM (${wordCandidates(q, from, n, p.add(HEAD_ROWS))}) ids JOIN customers c ON c.id = ids.id ORDER BY c.id`,
           p.values,
         );
       } else {
         // a window of at most SEARCH_WINDOW candidates, in id order, then the filters
         const candidates = words
-          ? `SELECT id FROM customers WHERE search @@ cdb_match(${p.add(words)}::text[]) AND id > ${p.add(after)} ORDER BY id LIMIT ${p.add(SEARCH_WINDOW)}`
+          ? wordCandidates(
+              `cdb_match(${p.add(words)}::text[])`,
+              p.add(after),
+              p.add(SEARCH_WINDOW),
+              p.add(WINDOW_HEAD_ROWS),
+            )
           : `SELECT customer_id AS id FROM customer_symbols WHERE symbol = ${p.add(plan.symbol)} AND customer_id > ${p.add(after)} ORDER BY customer_id LIMIT ${p.add(SEARCH_WINDOW)}`;
         const windowParams = [...p.values];
         const where = [
