@@ -24,7 +24,7 @@ try {
     for (const run of runs) {
       const before = process.cpuUsage();
       for (let i = 0; i < WRITES; i++)
-        run.repository.customers.update('1234', { name: `Alice ${round}.${i}` });
+        await run.repository.customers.update('1234', { name: `Alice ${round}.${i}` });
       const used = process.cpuUsage(before);
       run.cpu.push((used.user + used.system) / WRITES);
     }

@@ -103,7 +103,7 @@ describe('several processes writing one file', () => {
 });
 
 describe('a write that cannot get the lock', () => {
-  it('fails with UNAVAILABLE after the busy timeout, while reads go on (WAL)', () => {
+  it('fails with UNAVAILABLE after the busy timeout, while reads go on (WAL)', async () => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
     const path = join(dir, 'locked.sqlite');
@@ -112,12 +112,14 @@ describe('a write that cannot get the lock', () => {
     const holder = new BetterSqlite3(path);
     try {
       holder.exec('BEGIN IMMEDIATE');
-      expect(() => repository.customers.create({ name: 'Late', email: 'late@example.test' })).toThrow(
+      await expect(repository.customers.create({ name: 'Late', email: 'late@example.test' })).rejects.toThrow(
         expect.objectContaining({ code: 'UNAVAILABLE', message: expect.stringContaining('retry') }),
       );
-      expect(repository.customers.get('1234').name).toBe('Alice Johnson');
+      expect((await repository.customers.get('1234')).name).toBe('Alice Johnson');
       holder.exec('ROLLBACK');
-      expect(repository.customers.create({ name: 'Late', email: 'late@example.test' }).name).toBe('Late');
+      expect((await repository.customers.create({ name: 'Late', email: 'late@example.test' })).name).toBe(
+        'Late',
+      );
     } finally {
       holder.close();
       repository.close();

@@ -6,6 +6,11 @@ export { DEMO_CUSTOMERS, DEMO_ORDERS, seedDemoData } from './db/demo-data.ts';
 export { MIGRATIONS, type Migration, migrate, SCHEMA_VERSION } from './db/migrations.ts';
 export type { QueryHook } from './db/statements.ts';
 export { type SyntheticOptions, type SyntheticResult, seededRandom, seedSynthetic } from './db/synthetic.ts';
+export { openPostgres, type PgDatabase, type PgOptions } from './pg/connection.ts';
+export { PG_MIGRATIONS, type PgMigration } from './pg/migrations.ts';
+export { openPostgresRepository } from './pg/open.ts';
+export { createPgRepository, type PgRepositoryDeps } from './pg/repository.ts';
+export { isPostgresUrl, redactUrl } from './pg/url.ts';
 export type {
   CustomerChanges,
   CustomerPage,

@@ -66,7 +66,7 @@ async function exercise(t: TempDb) {
 }
 
 describe('the plan check', () => {
-  it('catches a full scan, a sort and a full-text scan without MATCH', () => {
+  it('catches a full scan, a sort and a full-text scan without MATCH', async () => {
     const t = openTempDb();
     try {
       const faults = (sql: string) => planOf(t, sql, []).map(fault).filter(Boolean);
@@ -122,7 +122,7 @@ describe.each([
     expect(faults).toEqual([]);
   });
 
-  it('uses an index in the search triggers’ statements and the bulk load', () => {
+  it('uses an index in the search triggers’ statements and the bulk load', async () => {
     const statements: Array<[string, unknown[]]> = [
       [
         symbolRowsSql({ name: '@name', email: '@email', id: '@id' }),

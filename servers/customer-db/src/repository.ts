@@ -27,10 +27,10 @@ export interface CustomerDbRepository {
   /** True when the database was opened read-only. */
   readOnly: boolean;
   /** The schema as SQL (tables, indexes, triggers), for the `customer-db://schema` resource. */
-  schemaSql(): string;
-  /** Throws when the database cannot be read or has the wrong schema (for /readyz). */
-  ping(): void;
-  close(): void;
+  schemaSql(): Promise<string>;
+  /** Rejects when the database cannot be read or has the wrong schema (for /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
 }
 
 export function createRepository(deps: RepositoryDeps): CustomerDbRepository {
@@ -41,7 +41,7 @@ export function createRepository(deps: RepositoryDeps): CustomerDbRepository {
     customers: createCustomersRepository(q, now),
     orders: createOrdersRepository(q, now),
     readOnly: db.readonly,
-    schemaSql() {
+    async schemaSql() {
       const rows = q.all<{ type: string; name: string; sql: string }>(
         "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND type IN ('table', 'index', 'trigger') ORDER BY rowid",
       );
@@ -54,7 +54,7 @@ export function createRepository(deps: RepositoryDeps): CustomerDbRepository {
         ...own.map((r) => `${r.sql};`),
       ].join('\n\n');
     },
-    ping() {
+    async ping() {
       if (!db.open) throw new AppError('UNAVAILABLE', 'the database is closed');
       let version: number;
       try {
@@ -66,7 +66,7 @@ export function createRepository(deps: RepositoryDeps): CustomerDbRepository {
       if (version !== SCHEMA_VERSION)
         throw new AppError('UNAVAILABLE', `schema version ${version}, expected ${SCHEMA_VERSION}`);
     },
-    close() {
+    async close() {
       if (db.open) db.close();
     },
   };

@@ -35,8 +35,8 @@ export function customerDbResources(
       title: 'Customer',
       description: 'One customer as JSON, the same as get_customer returns.',
       mimeType: 'application/json',
-      list: (cursor) => {
-        const page = customers.search({ limit: RESOURCE_PAGE, cursor });
+      list: async (cursor) => {
+        const page = await customers.search({ limit: RESOURCE_PAGE, cursor });
         return {
           resources: page.customers.map((c) => ({
             uri: `customer://${c.id}`,
@@ -47,7 +47,7 @@ export function customerDbResources(
         };
       },
       complete: { id: (prefix) => customers.idsStartingWith(prefix, COMPLETION_MAX) },
-      read: ({ id }) => ({ json: customers.get(id ?? '') }),
+      read: async ({ id }) => ({ json: await customers.get(id ?? '') }),
       // update_customer publishes customer://{id}
       subscribable: true,
     }),
@@ -57,8 +57,8 @@ export function customerDbResources(
       title: 'Order',
       description: 'One order as JSON, the same as get_order returns.',
       mimeType: 'application/json',
-      list: (cursor) => {
-        const page = orders.list({ limit: RESOURCE_PAGE, cursor });
+      list: async (cursor) => {
+        const page = await orders.list({ limit: RESOURCE_PAGE, cursor });
         return {
           resources: page.orders.map((o) => ({
             uri: `order://${o.id}`,
@@ -69,7 +69,7 @@ export function customerDbResources(
         };
       },
       complete: { id: (prefix) => orders.idsStartingWith(prefix, COMPLETION_MAX) },
-      read: ({ id }) => ({ json: orders.get(id ?? '') }),
+      read: async ({ id }) => ({ json: await orders.get(id ?? '') }),
       // update_order_status publishes order://{id}
       subscribable: true,
     }),

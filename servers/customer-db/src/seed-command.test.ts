@@ -64,7 +64,7 @@ describe('mcp-server-customer-db seed', () => {
     );
     const repository = createRepository({ db: openDatabase({ path: other, readOnly: true }) });
     try {
-      expect(repository.customers.get('1').email).toMatch(/\.1@example\./);
+      expect((await repository.customers.get('1')).email).toMatch(/\.1@example\./);
     } finally {
       repository.close();
     }
@@ -92,7 +92,7 @@ describe('mcp-server-customer-db seed', () => {
     expect(badEnv.err).toContain('LOG_LEVEL');
   });
 
-  it('runs as the bin’s subcommand', () => {
+  it('runs as the bin’s subcommand', async () => {
     const path = join(dir(), 'bin.sqlite');
     const result = spawnSync(
       process.execPath,
@@ -114,21 +114,26 @@ describe.runIf(process.env.MCP_STACK_SLOW_TESTS)('seeding 100,000 customers (slo
     const repository = createRepository({ db: openDatabase({ path, readOnly: true }) });
     try {
       const timings: Record<string, number> = {};
-      const time = <T>(label: string, fn: () => T): T => {
+      const time = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
         const started = performance.now();
-        const value = fn();
+        const value = await fn();
         timings[label] = Math.round((performance.now() - started) * 10) / 10;
         return value;
       };
       expect(
-        time('search "smith"', () => repository.customers.search({ query: 'smith', limit: 20 })).customers,
+        (await time('search "smith"', () => repository.customers.search({ query: 'smith', limit: 20 })))
+          .customers,
       ).toHaveLength(20);
-      time('search "a"', () => repository.customers.search({ query: 'a', limit: 20 }));
-      time('search "%"', () => repository.customers.search({ query: '%', limit: 20 }));
-      time('search "@@" (walks every "@")', () => repository.customers.search({ query: '@@', limit: 20 }));
-      time('search status blocked', () => repository.customers.search({ status: 'blocked', limit: 20 }));
-      time('list_orders customer', () => repository.orders.list({ customer_id: '50000', limit: 20 }));
-      time('list_orders cancelled', () => repository.orders.list({ status: 'cancelled', limit: 20 }));
+      await time('search "a"', () => repository.customers.search({ query: 'a', limit: 20 }));
+      await time('search "%"', () => repository.customers.search({ query: '%', limit: 20 }));
+      await time('search "@@" (walks every "@")', () =>
+        repository.customers.search({ query: '@@', limit: 20 }),
+      );
+      await time('search status blocked', () =>
+        repository.customers.search({ status: 'blocked', limit: 20 }),
+      );
+      await time('list_orders customer', () => repository.orders.list({ customer_id: '50000', limit: 20 }));
+      await time('list_orders cancelled', () => repository.orders.list({ status: 'cancelled', limit: 20 }));
       console.log(timings);
     } finally {
       repository.close();

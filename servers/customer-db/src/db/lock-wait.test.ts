@@ -84,14 +84,14 @@ describe('a repository with failFastOnLock, while another connection holds the w
     const started = performance.now();
     let refused: unknown;
     try {
-      t.repository.customers.update('1234', { name: 'Alice Busy' });
+      await t.repository.customers.update('1234', { name: 'Alice Busy' });
     } catch (error) {
       refused = error;
     }
     expect(performance.now() - started).toBeLessThan(1_000);
     expect(isLockBusy(refused)).toBe(true);
     expect(t.db.pragma('busy_timeout', { simple: true })).toBe(5_000);
-    expect(t.repository.customers.get('1234').name).toBe('Alice Johnson'); // reads go on
+    expect((await t.repository.customers.get('1234')).name).toBe('Alice Johnson'); // reads go on
     const waited = lockWaiter({ waitMs: 5_000 })(() =>
       t.repository.customers.update('1234', { name: 'Alice Later' }),
     );

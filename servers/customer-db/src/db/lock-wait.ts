@@ -6,8 +6,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { AppError, isAppError } from '@mcp-stack/core';
 
-/** Runs a write (synchronous, all or nothing), waiting for the write lock as configured. */
-export type WriteRunner = <T>(write: () => T, signal?: AbortSignal) => Promise<T>;
+/** Runs a write (all or nothing), waiting for the write lock as configured. */
+export type WriteRunner = <T>(write: () => T | Promise<T>, signal?: AbortSignal) => Promise<T>;
 
 export interface LockWaitOptions {
   /** How long a write waits for another process's write lock in all, in ms. */
@@ -41,7 +41,7 @@ export function lockWaiter(options: LockWaitOptions): WriteRunner {
     const started = now();
     for (let attempt = 0; ; attempt++) {
       try {
-        return write();
+        return await write();
       } catch (error) {
         if (!isLockBusy(error)) throw error;
         const left = waitMs - (now() - started);

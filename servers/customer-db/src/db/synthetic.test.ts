@@ -37,7 +37,7 @@ const actualSymbols = () =>
     .sort();
 
 describe('seedSynthetic', () => {
-  it('adds customers after the last id, with orders, and rebuilds every index and trigger', () => {
+  it('adds customers after the last id, with orders, and rebuilds every index and trigger', async () => {
     const before = schemaObjects();
     const result = seedSynthetic(t.db, { customers: 1_500, ordersPerCustomer: 2 });
     expect(result).toMatchObject({ customers: 1_500, firstId: 5679, lastId: 7178 });
@@ -51,30 +51,30 @@ describe('seedSynthetic', () => {
     t.db.prepare("INSERT INTO customers_fts (customers_fts, rank) VALUES ('integrity-check', 1)").run();
     expect(actualSymbols()).toEqual(expectedSymbols());
     // and the triggers are back: a normal insert is searchable at once
-    t.repository.customers.create({ name: 'After Seed', email: 'after%seed@example.test' });
-    expect(t.repository.customers.search({ query: 'after', limit: 5 }).customers.map((c) => c.name)).toEqual([
-      'After Seed',
-    ]);
-    expect(t.repository.customers.search({ query: '%', limit: 5 }).customers.map((c) => c.name)).toEqual([
-      'After Seed',
-    ]);
+    await t.repository.customers.create({ name: 'After Seed', email: 'after%seed@example.test' });
+    expect(
+      (await t.repository.customers.search({ query: 'after', limit: 5 })).customers.map((c) => c.name),
+    ).toEqual(['After Seed']);
+    expect(
+      (await t.repository.customers.search({ query: '%', limit: 5 })).customers.map((c) => c.name),
+    ).toEqual(['After Seed']);
   });
 
-  it('makes data the tools can search and page', () => {
+  it('makes data the tools can search and page', async () => {
     seedSynthetic(t.db, { customers: 500 });
     const { customers } = t.repository;
-    const page = customers.search({ query: 'smith', limit: 100 });
+    const page = await customers.search({ query: 'smith', limit: 100 });
     expect(page.customers.length).toBeGreaterThan(0);
     for (const c of page.customers) expect(`${c.name} ${c.email}`.toLowerCase()).toContain('smith');
-    expect(customers.search({ query: "o'connor", limit: 5 }).customers[0]?.name).toMatch(/O'Connor$/);
+    expect((await customers.search({ query: "o'connor", limit: 5 })).customers[0]?.name).toMatch(/O'Connor$/);
     expect(
-      t.repository.orders
-        .list({ customer_id: '5679', limit: 100 })
-        .orders.every((o) => o.customer_id === '5679'),
+      (await t.repository.orders.list({ customer_id: '5679', limit: 100 })).orders.every(
+        (o) => o.customer_id === '5679',
+      ),
     ).toBe(true);
   });
 
-  it('is repeatable with the same random source', () => {
+  it('is repeatable with the same random source', async () => {
     seedSynthetic(t.db, {
       customers: 50,
       random: seededRandom(1),
@@ -100,7 +100,7 @@ describe('seedSynthetic', () => {
     }
   });
 
-  it('rolls back entirely, indexes included, when a row is refused', () => {
+  it('rolls back entirely, indexes included, when a row is refused', async () => {
     const before = schemaObjects();
     // the synthetic email of id 5679 is taken in advance, so the load hits the UNIQUE constraint
     const random = seededRandom(7);
@@ -125,7 +125,7 @@ describe('seedSynthetic', () => {
 });
 
 describe('isoFormatter', () => {
-  it('formats timestamps exactly as Date#toISOString does', () => {
+  it('formats timestamps exactly as Date#toISOString does', async () => {
     const iso = isoFormatter();
     const random = seededRandom(7);
     const samples = [0, 1, 999, 1000, 86_399_999, 86_400_000, Date.UTC(2024, 1, 29, 23, 59, 59, 5)];

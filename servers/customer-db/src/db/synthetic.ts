@@ -90,10 +90,7 @@ export function seededRandom(seed: number): () => number {
 }
 
 export function seedSynthetic(db: Database, options: SyntheticOptions): SyntheticResult {
-  const random = options.random ?? seededRandom(20_250_601);
-  const perCustomer = options.ordersPerCustomer ?? 2;
-  const end = (options.now ?? (() => new Date()))().getTime();
-  const pick = <T>(list: ReadonlyArray<T>): T => list[Math.floor(random() * list.length)] as T;
+  const { random, perCustomer, end, pick } = syntheticSource(options);
 
   // a big page cache for the load: the unique email index takes inserts all over its b-tree
   const cacheSize = db.pragma('cache_size', { simple: true }) as number;
@@ -127,7 +124,7 @@ function load(
       const maxId = (table: string) =>
         (db.prepare(`SELECT coalesce(max(id), 0) AS id FROM ${table}`).get() as { id: number }).id;
       const firstId = maxId('customers') + 1;
-      let orderId = maxId('orders') + 1;
+      const orderId = maxId('orders') + 1;
       const customer = batchInsert(db, 'customers', [
         'id',
         'name',
@@ -142,35 +139,19 @@ function load(
         ['id', 'customer_id', 'status', 'total_cents', 'currency', 'created_at', 'updated_at'],
         customer.flush,
       );
-      const iso = isoFormatter();
       let orders = 0;
-      for (let id = firstId; id < firstId + customers; id++) {
-        const [first, firstAscii] = pick(FIRST);
-        const [last, lastAscii] = pick(LAST);
-        const roll = random();
-        const status: CustomerStatus = roll < 0.85 ? 'active' : roll < 0.95 ? 'inactive' : 'blocked';
-        const created = end - Math.floor(random() * 730 * DAY_MS);
-        const createdAt = iso(created);
-        const email = `${firstAscii}.${lastAscii}.${id}@${pick(DOMAINS)}`;
-        customer.add(id, `${first} ${last}`, email, status, createdAt, createdAt);
-        const count = Math.floor(random() * (2 * perCustomer + 1));
-        for (let n = 0; n < count; n++) {
-          const placed = created + Math.floor(random() * (end - created));
-          const r = random();
-          const orderStatus: OrderStatus =
-            r < 0.15 ? 'processing' : r < 0.35 ? 'shipped' : r < 0.9 ? 'delivered' : 'cancelled';
-          const changed = orderStatus === 'processing' ? placed : placed + Math.floor(random() * 7 * DAY_MS);
-          order.add(
-            orderId++,
-            id,
-            orderStatus,
-            500 + Math.floor(random() * 49_500),
-            pick(CURRENCIES),
-            iso(placed),
-            iso(Math.min(changed, end)),
-          );
-          orders++;
-        }
+      for (const row of syntheticRows({
+        firstId,
+        firstOrderId: orderId,
+        customers,
+        perCustomer,
+        end,
+        random,
+        pick,
+      })) {
+        customer.add(...row.customer);
+        for (const o of row.orders) order.add(...o);
+        orders += row.orders.length;
       }
       customer.flush();
       order.flush();
@@ -193,6 +174,86 @@ function load(
       return { customers, orders, firstId, lastId: firstId + customers - 1 };
     })
     .immediate();
+}
+
+export type CustomerValues = [
+  id: number,
+  name: string,
+  email: string,
+  status: CustomerStatus,
+  created_at: string,
+  updated_at: string,
+];
+export type OrderValues = [
+  id: number,
+  customer_id: number,
+  status: OrderStatus,
+  total_cents: number,
+  currency: string,
+  created_at: string,
+  updated_at: string,
+];
+
+export interface RowsOptions {
+  firstId: number;
+  firstOrderId: number;
+  customers: number;
+  perCustomer: number;
+  /** Timestamps fall in the two years before this (ms). */
+  end: number;
+  random: () => number;
+  pick: <T>(list: ReadonlyArray<T>) => T;
+}
+
+/** The synthetic rows, customer by customer with their orders: the same on every backend. */
+export function* syntheticRows(
+  o: RowsOptions,
+): Generator<{ customer: CustomerValues; orders: OrderValues[] }> {
+  const { random, pick, end } = o;
+  const iso = isoFormatter();
+  let orderId = o.firstOrderId;
+  for (let id = o.firstId; id < o.firstId + o.customers; id++) {
+    const [first, firstAscii] = pick(FIRST);
+    const [last, lastAscii] = pick(LAST);
+    const roll = random();
+    const status: CustomerStatus = roll < 0.85 ? 'active' : roll < 0.95 ? 'inactive' : 'blocked';
+    const created = end - Math.floor(random() * 730 * DAY_MS);
+    const createdAt = iso(created);
+    const email = `${firstAscii}.${lastAscii}.${id}@${pick(DOMAINS)}`;
+    const orders: OrderValues[] = [];
+    const count = Math.floor(random() * (2 * o.perCustomer + 1));
+    for (let n = 0; n < count; n++) {
+      const placed = created + Math.floor(random() * (end - created));
+      const r = random();
+      const orderStatus: OrderStatus =
+        r < 0.15 ? 'processing' : r < 0.35 ? 'shipped' : r < 0.9 ? 'delivered' : 'cancelled';
+      const changed = orderStatus === 'processing' ? placed : placed + Math.floor(random() * 7 * DAY_MS);
+      orders.push([
+        orderId++,
+        id,
+        orderStatus,
+        500 + Math.floor(random() * 49_500),
+        pick(CURRENCIES),
+        iso(placed),
+        iso(Math.min(changed, end)),
+      ]);
+    }
+    yield { customer: [id, `${first} ${last}`, email, status, createdAt, createdAt], orders };
+  }
+}
+
+/** The generator and the time span a load uses (repeatable: a fixed seed by default). */
+export function syntheticSource(options: SyntheticOptions): {
+  random: () => number;
+  perCustomer: number;
+  end: number;
+  pick: <T>(list: ReadonlyArray<T>) => T;
+} {
+  const random = options.random ?? seededRandom(20_250_601);
+  const perCustomer = options.ordersPerCustomer ?? 2;
+  const end = (options.now ?? (() => new Date()))().getTime();
+  const pick = <T>(list: ReadonlyArray<T>): T => list[Math.floor(random() * list.length)] as T;
+  return { random, perCustomer, end, pick };
 }
 
 const BATCH_ROWS = 100;

@@ -5,8 +5,9 @@ import { idHint, idsWithPrefix, parseId } from '../db/ids.ts';
 import type { Queries } from '../db/statements.ts';
 import { type Customer, type CustomerStatus, SEARCH_WINDOW } from '../schemas.ts';
 import { planSearch, type SearchPlan } from '../search.ts';
+import { asyncMethods } from './async.ts';
 
-interface CustomerRow {
+export interface CustomerRow {
   id: number;
   name: string;
   email: string;
@@ -41,19 +42,28 @@ export interface CustomerPage {
 
 export interface CustomersRepository {
   /** NOT_FOUND when there is none. */
+  get(id: string): Promise<Customer>;
+  search(params: CustomerSearch): Promise<CustomerPage>;
+  /** CONFLICT when the email (any case) is taken. */
+  create(input: NewCustomer): Promise<Customer>;
+  /** Changes only what differs; NOT_FOUND, CONFLICT on a taken email. */
+  update(id: string, changes: CustomerChanges): Promise<Customer>;
+  /** Up to `max` ids starting with `prefix`, shortest first. */
+  idsStartingWith(prefix: string, max: number): Promise<string[]>;
+}
+
+/** The SQLite backend's, synchronous (better-sqlite3): the same methods without promises. */
+export interface SyncCustomersRepository {
   get(id: string): Customer;
   search(params: CustomerSearch): CustomerPage;
-  /** CONFLICT when the email (any case) is taken. */
   create(input: NewCustomer): Customer;
-  /** Changes only what differs; NOT_FOUND, CONFLICT on a taken email. */
   update(id: string, changes: CustomerChanges): Customer;
-  /** Up to `max` ids starting with `prefix`, shortest first. */
   idsStartingWith(prefix: string, max: number): string[];
 }
 
-const COLUMNS = 'c.id, c.name, c.email, c.status, c.created_at, c.updated_at';
+export const COLUMNS = 'c.id, c.name, c.email, c.status, c.created_at, c.updated_at';
 
-function toCustomer(row: CustomerRow): Customer {
+export function toCustomer(row: CustomerRow): Customer {
   return { ...row, id: String(row.id) };
 }
 
@@ -109,6 +119,10 @@ export function searchStatements(plan: SearchPlan | undefined, byStatus: boolean
 }
 
 export function createCustomersRepository(q: Queries, now: () => Date): CustomersRepository {
+  return asyncMethods(createSyncCustomersRepository(q, now));
+}
+
+export function createSyncCustomersRepository(q: Queries, now: () => Date): SyncCustomersRepository {
   const row = (id: number) => q.get<CustomerRow>(`SELECT ${COLUMNS} FROM customers c WHERE c.id = ?`, id);
 
   const find = (id: string): CustomerRow => {

@@ -4,9 +4,10 @@ import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { idHint, idsWithPrefix, parseId } from '../db/ids.ts';
 import type { Queries } from '../db/statements.ts';
 import { ORDER_TRANSITIONS, type Order, type OrderStatus } from '../schemas.ts';
+import { asyncMethods } from './async.ts';
 import { notFound as customerNotFound } from './customers.ts';
 
-interface OrderRow {
+export interface OrderRow {
   id: number;
   customer_id: number;
   customer_name: string;
@@ -31,22 +32,30 @@ export interface OrderPage {
 
 export interface OrdersRepository {
   /** NOT_FOUND when there is none. */
-  get(id: string): Order;
+  get(id: string): Promise<Order>;
   /** NOT_FOUND for an unknown customer_id (rather than an empty page). */
-  list(params: OrderList): OrderPage;
+  list(params: OrderList): Promise<OrderPage>;
   /** Allowed transitions only (CONFLICT otherwise); the same status again changes nothing. */
+  updateStatus(id: string, status: OrderStatus): Promise<Order>;
+  idsStartingWith(prefix: string, max: number): Promise<string[]>;
+}
+
+/** The SQLite backend's, synchronous (better-sqlite3): the same methods without promises. */
+export interface SyncOrdersRepository {
+  get(id: string): Order;
+  list(params: OrderList): OrderPage;
   updateStatus(id: string, status: OrderStatus): Order;
   idsStartingWith(prefix: string, max: number): string[];
 }
 
-const SELECT = `SELECT o.id, o.customer_id, c.name AS customer_name, o.status, o.total_cents, o.currency,
+export const SELECT = `SELECT o.id, o.customer_id, c.name AS customer_name, o.status, o.total_cents, o.currency,
   o.created_at, o.updated_at FROM orders o JOIN customers c ON c.id = o.customer_id`;
 
-function toOrder(row: OrderRow): Order {
+export function toOrder(row: OrderRow): Order {
   return { ...row, id: String(row.id), customer_id: String(row.customer_id) };
 }
 
-function notFound(id: string): AppError {
+export function notFound(id: string): AppError {
   return new AppError('NOT_FOUND', `no order with id ${id}${idHint(id)}`);
 }
 
@@ -57,6 +66,10 @@ export function listSql(byCustomer: boolean, byStatus: boolean): string {
 }
 
 export function createOrdersRepository(q: Queries, now: () => Date): OrdersRepository {
+  return asyncMethods(createSyncOrdersRepository(q, now));
+}
+
+export function createSyncOrdersRepository(q: Queries, now: () => Date): SyncOrdersRepository {
   const row = (id: number) => q.get<OrderRow>(`${SELECT} WHERE o.id = ?`, id);
 
   const find = (id: string): OrderRow => {

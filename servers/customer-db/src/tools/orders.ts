@@ -68,7 +68,7 @@ export function orderWriteTools(
       scopes: SCOPE_WRITE,
       handler: async ({ order_id, status }, ctx) => {
         // cancelling is final: ask first (a missing order is NOT_FOUND before any question)
-        if (status === 'cancelled' && orders.get(order_id).status !== 'cancelled') {
+        if (status === 'cancelled' && (await orders.get(order_id)).status !== 'cancelled') {
           await confirmWithPerson(
             ctx,
             'confirm_cancel_order',

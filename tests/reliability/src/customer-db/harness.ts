@@ -500,7 +500,11 @@ export interface Verdict {
  * a write in flight is there fully or not at all, nothing else changed, and nothing appeared.
  */
 export function checkAgainst(db: BetterSqlite3.Database, before: Snapshot, workloads: Workload[]): Verdict {
-  const after = readSnapshot(db);
+  return checkSnapshot(readSnapshot(db), before, workloads);
+}
+
+/** checkAgainst for a snapshot read by other means (PostgreSQL). */
+export function checkSnapshot(after: Snapshot, before: Snapshot, workloads: Workload[]): Verdict {
   const problems: string[] = [];
   let committedInFlight = 0;
   let notCommittedInFlight = 0;
