@@ -3,7 +3,7 @@
 // is missing the tests are skipped with the reason, except under CI, which installs HAProxy itself
 // (.ci/run) and fails rather than skip.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serviceUrl } from '@mcp-stack/core/testing';
@@ -51,6 +51,60 @@ async function call(url: string, method: string, params: unknown) {
   }
 }
 
+const MODERN = '2026-07-28';
+
+/** A modern `subscriptions/listen` held open on `url`: the notifications read from its stream so far. */
+async function listen(url: string, notifications: Record<string, unknown>) {
+  const stop = new AbortController();
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { ...HEADERS, 'mcp-protocol-version': MODERN, 'mcp-method': 'subscriptions/listen' },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 'listen-1',
+      method: 'subscriptions/listen',
+      params: {
+        notifications,
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': MODERN,
+          'io.modelcontextprotocol/clientCapabilities': {},
+        },
+      },
+    }),
+    signal: stop.signal,
+  });
+  expect(response.status).toBe(200);
+  const messages: Array<{ method?: string; params?: Record<string, unknown> }> = [];
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    let buffered = '';
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      buffered += decoder.decode(chunk, { stream: true });
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) if (line.startsWith('data: ')) messages.push(JSON.parse(line.slice(6)));
+    }
+  })().catch(() => {}); // ends when the test closes the stream
+  return {
+    messages,
+    /** The URIs of the `notifications/resources/updated` received. */
+    updated: () =>
+      messages.filter((m) => m.method === 'notifications/resources/updated').map((m) => m.params?.uri),
+    async close() {
+      stop.abort();
+      await reading;
+    },
+  };
+}
+
+/** The replicas' own ports, from the HAProxy configuration the stack wrote in its data directory. */
+async function replicaPorts(dataDir: string, name: string): Promise<number[]> {
+  const config = await readFile(join(dataDir, 'haproxy.cfg'), 'utf8');
+  return [...config.matchAll(new RegExp(`server ${name}\\d+ 127\\.0\\.0\\.1:(\\d+)`, 'g'))].map((m) =>
+    Number(m[1]),
+  );
+}
+
 const ok = (r: Awaited<ReturnType<typeof call>>) =>
   r.status === 200 && !r.body.error && !r.body.result?.isError;
 
@@ -92,9 +146,10 @@ describe.skipIf(!REDIS || !HAPROXY)('pnpm start --replicas 3 (HAProxy, Redis)', 
   async function stack(only: string, env: Record<string, string>) {
     const port = await freePort();
     const variable = only === 'demo' ? 'DEMO_MCP_PORT' : 'CUSTOMER_DB_MCP_PORT';
+    const runDir = join(dataDir, randomUUID());
     const run = await startStack(['--replicas', '3', '--only', only], {
       [variable]: String(port),
-      MCP_STACK_DATA_DIR: join(dataDir, randomUUID()),
+      MCP_STACK_DATA_DIR: runDir,
       MCP_REDIS_URL: REDIS as string,
       // buckets of their own: other runs sharing this Redis keep apart
       MCP_REDIS_PREFIX: `test-${randomUUID()}:`,
@@ -107,7 +162,7 @@ describe.skipIf(!REDIS || !HAPROXY)('pnpm start --replicas 3 (HAProxy, Redis)', 
       Number(m[2]),
     );
     expect(pids).toHaveLength(3);
-    return { run, url: `http://127.0.0.1:${port}/mcp`, pids };
+    return { run, url: `http://127.0.0.1:${port}/mcp`, pids, replicas: await replicaPorts(runDir, only) };
   }
 
   it("holds a client's rate limit across the replicas: its burst once, not three times", async () => {
@@ -129,8 +184,50 @@ describe.skipIf(!REDIS || !HAPROXY)('pnpm start --replicas 3 (HAProxy, Redis)', 
     let url: string;
     let run: StackRun;
     let pids: number[];
+    let replicas: number[];
     beforeAll(async () => {
-      ({ url, run, pids } = await stack('customer-db', { MCP_RATE_LIMIT_RPS: '0' }));
+      ({ url, run, pids, replicas } = await stack('customer-db', { MCP_RATE_LIMIT_RPS: '0' }));
+    });
+
+    it('tells a listener on one replica of a change written through another, once', async () => {
+      expect(replicas).toHaveLength(3);
+      const direct = (port: number | undefined) => `http://127.0.0.1:${port}/mcp`;
+      // a listen held on replica 1, a legacy-free modern client
+      const listener = await listen(direct(replicas[0]), { resourceSubscriptions: ['customer://1234'] });
+      try {
+        await expect
+          .poll(() => listener.messages[0]?.method, { timeout: 10_000 })
+          .toBe('notifications/subscriptions/acknowledged');
+        // update_customer on replica 2, then on replica 3: each reaches the listener on replica 1
+        for (const [i, port] of [replicas[1], replicas[2]].entries()) {
+          const written = await call(direct(port), 'tools/call', {
+            name: 'update_customer',
+            arguments: { customer_id: '1234', name: `Renamed ${i}` },
+          });
+          expect(ok(written), JSON.stringify(written)).toBe(true);
+          await expect.poll(() => listener.updated().length, { timeout: 10_000 }).toBe(i + 1);
+        }
+        // a write through the balancer, wherever it lands (replica 1 included), is heard once too
+        const viaBalancer = await call(url, 'tools/call', {
+          name: 'update_customer',
+          arguments: { customer_id: '1234', name: 'Renamed via HAProxy' },
+        });
+        expect(ok(viaBalancer)).toBe(true);
+        await expect.poll(() => listener.updated().length, { timeout: 10_000 }).toBe(3);
+        // a change to another customer is not sent; one more to 1234 is the only addition
+        await call(direct(replicas[1]), 'tools/call', {
+          name: 'update_customer',
+          arguments: { customer_id: '1235', name: 'Not listened to' },
+        });
+        await call(direct(replicas[2]), 'tools/call', {
+          name: 'update_customer',
+          arguments: { customer_id: '1234', name: 'Last' },
+        });
+        await expect.poll(() => listener.updated().length, { timeout: 10_000 }).toBe(4);
+        expect(listener.updated()).toEqual(Array(4).fill('customer://1234'));
+      } finally {
+        await listener.close();
+      }
     });
 
     it('restarts every replica one at a time under load (kill -USR2) and fails no request', async () => {

@@ -1,6 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { ListensObserver } from '../listens.ts';
 import type { RedisLink } from '../redis.ts';
+import type { RedisBus } from '../redis-bus.ts';
 import type { Semaphore } from '../semaphore.ts';
 import type { TaskEvent } from '../tasks/engine.ts';
 
@@ -29,6 +30,8 @@ export interface MetricsOptions {
   semaphores?: Record<string, Semaphore>;
   /** The link to the Redis replicas share, when there is one. */
   redis?: RedisLink;
+  /** The pub/sub bus between replicas (shared.ts), when there is one. */
+  bus?: Pick<RedisBus, 'stats' | 'listening'> | undefined;
   /** Node's process metrics (memory, event loop lag, GC); default true. */
   processMetrics?: boolean;
 }
@@ -234,6 +237,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       },
     });
   }
+  if (options.bus) busMetrics(registry, options.bus);
   const sessions = options.sessions;
   new Gauge({
     name: 'mcp_sessions_open',
@@ -283,4 +287,55 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
   };
+}
+
+/** A counter that reports, at scrape time, how far a running total moved since the last scrape. */
+function totalCounter(registry: Registry, name: string, help: string, total: () => number): void {
+  let reported = 0;
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      const now = total();
+      this.inc(now - reported);
+      reported = now;
+    },
+  });
+}
+
+/** The bus between replicas: what it sent, what Redis refused, what it heard. */
+function busMetrics(registry: Registry, bus: Pick<RedisBus, 'stats' | 'listening'>): void {
+  new Gauge({
+    name: 'mcp_bus_listening',
+    help: "1 while the bus's subscriber connection is up (changes of other replicas are heard), 0 during an outage",
+    registers: [registry],
+    collect() {
+      this.set(bus.listening ? 1 : 0);
+    },
+  });
+  totalCounter(
+    registry,
+    'mcp_bus_published_total',
+    'messages sent to the other replicas',
+    () => bus.stats().published,
+  );
+  totalCounter(
+    registry,
+    'mcp_bus_publish_failures_total',
+    'messages Redis did not take (down, slow, too large): the other replicas never heard them',
+    () => bus.stats().publishFailures,
+  );
+  totalCounter(
+    registry,
+    'mcp_bus_received_total',
+    'messages heard from the other replicas',
+    () => bus.stats().received,
+  );
+  totalCounter(
+    registry,
+    'mcp_bus_dropped_total',
+    'messages heard and dropped (too large or malformed)',
+    () => bus.stats().dropped,
+  );
 }
