@@ -145,7 +145,7 @@ describe.skipIf(!REDIS || !HAPROXY)('pnpm start --replicas 3 (HAProxy, Redis)', 
 
   async function stack(only: string, env: Record<string, string>) {
     const port = await freePort();
-    const variable = only === 'demo' ? 'DEMO_MCP_PORT' : 'CUSTOMER_DB_MCP_PORT';
+    const variable = { demo: 'DEMO_MCP_PORT', users: 'USERS_MCP_PORT' }[only] ?? 'CUSTOMER_DB_MCP_PORT';
     const runDir = join(dataDir, randomUUID());
     const run = await startStack(['--replicas', '3', '--only', only], {
       [variable]: String(port),
@@ -178,6 +178,62 @@ describe.skipIf(!REDIS || !HAPROXY)('pnpm start --replicas 3 (HAProxy, Redis)', 
     expect(allowed).toBeGreaterThanOrEqual(30);
     expect(allowed).toBeLessThanOrEqual(33);
     expect(statuses.filter((s) => s !== 200).every((s) => s === 429)).toBe(true);
+  });
+
+  it('sends 1,000 identical GETs of the users server, spread over three replicas, to users-api once', async () => {
+    const { url, run, replicas } = await stack('users', {
+      MCP_RATE_LIMIT_RPS: '0',
+      USERS_API_PORT: String(await freePort()),
+      // long enough for the whole run: this proves sharing, not expiry
+      USERS_API_CACHE_TTL_MS: '600000',
+      // users-api logs each request it serves at info: that log is the upstream's own count
+      LOG_LEVEL: 'info',
+    });
+    const name = `replica${randomUUID().slice(0, 8)}`;
+    const registered = await call(url, 'tools/call', {
+      name: 'register_user',
+      arguments: { username: name, email: `${name}@example.com`, password: 'a long enough password 1' },
+    });
+    expect(ok(registered), JSON.stringify(registered)).toBe(true);
+    const id = Number(registered.body.result?.structuredContent?.id);
+    // the runner shows users-api's log lines as `users-api │ info  request  method=GET path=/users/7 status=200 …`
+    const upstreamGets = (userId: number) =>
+      run
+        .output()
+        .split('\n')
+        .filter((line) => new RegExp(`^users-api .*method=GET path=/users/${userId} `).test(line)).length;
+
+    let sent = 0;
+    const results: boolean[] = [];
+    await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        while (sent < 1_000) {
+          sent++;
+          results.push(ok(await call(url, 'tools/call', { name: 'get_user', arguments: { user_id: id } })));
+        }
+      }),
+    );
+    expect(results).toHaveLength(1_000);
+    expect(results.every(Boolean)).toBe(true);
+    // users-api logs in order: once a later request's line is there, every earlier one is too
+    const marker = await call(url, 'tools/call', { name: 'get_user', arguments: { user_id: 1_000_000_000 } });
+    expect(marker.body.result?.isError).toBe(true); // NOT_FOUND, asked of the API
+    await expect.poll(() => upstreamGets(1_000_000_000), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(upstreamGets(id)).toBe(1);
+
+    // each replica says where its answers came from: one from the upstream, the rest from Redis or memory
+    const metric = async (port: number, series: string) => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return Number(new RegExp(`^${series} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    };
+    let upstream = 0;
+    let fromRedis = 0;
+    for (const port of replicas) {
+      upstream += await metric(port, 'mcp_http_cache_upstream_total\\{cache="users-api"\\}');
+      fromRedis += await metric(port, 'mcp_http_cache_hits_total\\{cache="users-api",level="l2"\\}');
+    }
+    expect(upstream).toBe(2); // the user, and the marker
+    expect(fromRedis).toBeGreaterThanOrEqual(2); // the user on the two other replicas (and the marker's 404s are not cached)
   });
 
   describe('customer-db, three replicas over one database', () => {

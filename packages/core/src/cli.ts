@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { CORE_OPTIONS, type CoreConfig, coreConfigSchema, type OptionSpec } from './cli-options.ts';
 import { ConfigError, type Env, loadConfig } from './config.ts';
+import type { HttpCacheSource } from './http/metrics.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { ServerDefinition } from './server.ts';
 import type { SharedRedis } from './shared.ts';
@@ -27,6 +28,8 @@ export interface ServerCli<O extends Record<string, OptionSpec> = Record<string,
       config: CoreConfig;
       /** Over HTTP with MCP_REDIS_URL: what the replicas share (a GET cache's second level, the bus). */
       redis?: SharedRedis;
+      /** Reports an HTTP client's GET cache on /metrics (`mcp_http_cache_*{cache=name}`). */
+      reportCache?: (name: string, client: HttpCacheSource) => void;
     },
   ) => Promise<ServerDefinition> | ServerDefinition;
 }
@@ -131,7 +134,13 @@ export async function runCli<O extends Record<string, OptionSpec>>(
         commandTimeoutMs: config.MCP_REDIS_TIMEOUT_MS,
         consequence: redisConsequence(config),
       });
-    const definition = await cli.create(parsed.options, { logger, config, ...(shared && { redis: shared }) });
+    const httpCaches = new Map<string, HttpCacheSource>();
+    const definition = await cli.create(parsed.options, {
+      logger,
+      config,
+      ...(shared && { redis: shared }),
+      reportCache: (name, client) => void httpCaches.set(name, client),
+    });
     if (config.MCP_TRANSPORT === 'stdio') {
       const { runStdio } = await import('./stdio.ts');
       const running = await runStdio(definition, {
@@ -147,9 +156,11 @@ export async function runCli<O extends Record<string, OptionSpec>>(
     const served = shared
       ? (await import('./shared.ts')).shareChanges(definition, shared, logger)
       : definition;
+    const options = await httpOptions(config, logger, cli.bin, shared);
     const running = await serveHttp(served, {
       logger,
-      ...(await httpOptions(config, logger, cli.bin, shared)),
+      ...options,
+      metricSources: { ...options.metricSources, httpCaches },
     });
     const clean = await running.closed;
     await shared?.close();

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { HttpCacheStats } from '../http-cache-redis.ts';
 import type { ListensObserver } from '../listens.ts';
 import type { RedisLink } from '../redis.ts';
 import type { RedisBus } from '../redis-bus.ts';
@@ -21,6 +22,11 @@ export interface Metrics extends Observer, ListensObserver {
   render(): Promise<{ contentType: string; body: string }>;
 }
 
+/** Anything with a GET cache to report (core's HTTP client). */
+export interface HttpCacheSource {
+  cacheStats(): HttpCacheStats | undefined;
+}
+
 export interface MetricsOptions {
   /** Open sessions right now (stateful HTTP). */
   sessions?: () => number;
@@ -32,6 +38,8 @@ export interface MetricsOptions {
   redis?: RedisLink;
   /** The pub/sub bus between replicas (shared.ts), when there is one. */
   bus?: Pick<RedisBus, 'stats' | 'listening'> | undefined;
+  /** HTTP clients' GET caches, by name (the upstream: `users-api`). */
+  httpCaches?: ReadonlyMap<string, HttpCacheSource> | undefined;
   /** Node's process metrics (memory, event loop lag, GC); default true. */
   processMetrics?: boolean;
 }
@@ -238,6 +246,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     });
   }
   if (options.bus) busMetrics(registry, options.bus);
+  if (options.httpCaches) httpCacheMetrics(registry, options.httpCaches);
   const sessions = options.sessions;
   new Gauge({
     name: 'mcp_sessions_open',
@@ -337,5 +346,78 @@ function busMetrics(registry: Registry, bus: Pick<RedisBus, 'stats' | 'listening
     'mcp_bus_dropped_total',
     'messages heard and dropped (too large or malformed)',
     () => bus.stats().dropped,
+  );
+}
+
+/** A labelled counter fed at scrape time from running totals, one per label set. */
+function labelledTotals(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: string[],
+  totals: () => Array<[Record<string, string>, number]>,
+): void {
+  const reported = new Map<string, number>();
+  new Counter({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      for (const [labels, total] of totals()) {
+        const key = JSON.stringify(labels);
+        this.inc(labels, total - (reported.get(key) ?? 0));
+        reported.set(key, total);
+      }
+    },
+  });
+}
+
+/** Each HTTP client's GET cache: where answers came from (this process, Redis, the upstream). */
+function httpCacheMetrics(registry: Registry, caches: ReadonlyMap<string, HttpCacheSource>): void {
+  const each = (pick: (stats: HttpCacheStats) => Array<[Record<string, string>, number]>) => () =>
+    [...caches].flatMap(([cache, source]) => {
+      const stats = source.cacheStats();
+      return stats
+        ? pick(stats).map(([labels, n]) => [{ cache, ...labels }, n] as [Record<string, string>, number])
+        : [];
+    });
+  labelledTotals(
+    registry,
+    'mcp_http_cache_hits_total',
+    'GET answers from the cache, by level (l1: this process, l2: the Redis replicas share)',
+    ['cache', 'level'],
+    each((s) => [
+      [{ level: 'l1' }, s.l1Hits],
+      [{ level: 'l2' }, s.l2Hits],
+    ]),
+  );
+  labelledTotals(
+    registry,
+    'mcp_http_cache_upstream_total',
+    'GETs the cache sent to the upstream (misses of both levels)',
+    ['cache'],
+    each((s) => [[{}, s.upstream]]),
+  );
+  labelledTotals(
+    registry,
+    'mcp_http_cache_redis_failures_total',
+    'Redis commands of the cache that failed or timed out (the upstream answered instead)',
+    ['cache'],
+    each((s) => [[{}, s.l2Failures]]),
+  );
+  labelledTotals(
+    registry,
+    'mcp_http_cache_too_large_total',
+    'answers not stored in Redis for their size (kept in the process only)',
+    ['cache'],
+    each((s) => [[{}, s.l2TooLarge]]),
+  );
+  labelledTotals(
+    registry,
+    'mcp_http_cache_waits_expired_total',
+    "waits for another replica's request of the same GET that ran out (then sent to the upstream too)",
+    ['cache'],
+    each((s) => [[{}, s.waitsExpired]]),
   );
 }

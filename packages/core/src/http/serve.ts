@@ -40,7 +40,7 @@ export interface ServeHttpOptions extends Omit<McpHttpHandlerOptions, 'signal' |
    */
   redis?: RedisLink | undefined;
   /** More for `/metrics`: the bus between replicas, HTTP clients' GET caches (shared.ts). */
-  metricSources?: Pick<MetricsOptions, 'bus'> | undefined;
+  metricSources?: Pick<MetricsOptions, 'bus' | 'httpCaches'> | undefined;
   /** Prefix of the keys written in Redis (MCP_REDIS_PREFIX, default `mcp-stack:`). */
   redisPrefix?: string;
   /** While Redis cannot answer: `allow` (default: fail open) or `refuse` (fail closed, and not ready). */
