@@ -97,6 +97,35 @@ async function listen(url: string, notifications: Record<string, unknown>) {
   };
 }
 
+/** One modern (2026-07-28) request declaring the Tasks extension: the JSON-RPC answer. */
+async function callWithTasks(url: string, method: string, params: Record<string, unknown>) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      ...HEADERS,
+      'mcp-protocol-version': MODERN,
+      'mcp-method': method,
+      // the modern era mirrors the tool's name or the task's id in Mcp-Name
+      'mcp-name': String(params.name ?? params.taskId),
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method,
+      params: {
+        ...params,
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': MODERN,
+          'io.modelcontextprotocol/clientCapabilities': {
+            extensions: { 'io.modelcontextprotocol/tasks': {} },
+          },
+        },
+      },
+    }),
+  });
+  return (await response.json()) as { result?: Record<string, unknown>; error?: unknown };
+}
+
 /** The replicas' own ports, from the HAProxy configuration the stack wrote in its data directory. */
 async function replicaPorts(dataDir: string, name: string): Promise<number[]> {
   const config = await readFile(join(dataDir, 'haproxy.cfg'), 'utf8');
@@ -178,6 +207,37 @@ describe.skipIf(!REDIS || !HAPROXY)('pnpm start --replicas 3 (HAProxy, Redis)', 
     expect(allowed).toBeGreaterThanOrEqual(30);
     expect(allowed).toBeLessThanOrEqual(33);
     expect(statuses.filter((s) => s !== 200).every((s) => s === 429)).toBe(true);
+  });
+
+  it('answers tasks/get for a task on every replica, and tasks/cancel on another replica stops it', async () => {
+    const { replicas } = await stack('demo', { MCP_RATE_LIMIT_RPS: '0' });
+    const direct = (port: number | undefined) => `http://127.0.0.1:${port}/mcp`;
+    // count_down as a task on replica 1: 100 steps of 5 s, so it runs until cancelled
+    const created = await callWithTasks(direct(replicas[0]), 'tools/call', {
+      name: 'count_down',
+      arguments: { steps: 100, interval_ms: 5_000 },
+    });
+    expect(created.result, JSON.stringify(created)).toMatchObject({ resultType: 'task', status: 'working' });
+    const taskId = created.result?.taskId as string;
+    for (const port of replicas)
+      expect((await callWithTasks(direct(port), 'tasks/get', { taskId })).result).toMatchObject({
+        taskId,
+        status: 'working',
+      });
+    // cancelled through replica 3; every replica then says so, replica 1 (where it ran) included
+    expect((await callWithTasks(direct(replicas[2]), 'tasks/cancel', { taskId })).error).toBeUndefined();
+    for (const port of replicas)
+      expect((await callWithTasks(direct(port), 'tasks/get', { taskId })).result).toMatchObject({
+        status: 'cancelled',
+      });
+    // the handler stopped where it ran: replica 1 counts the task cancelled and none open
+    await expect
+      .poll(async () => await (await fetch(`http://127.0.0.1:${replicas[0]}/metrics`)).text(), {
+        timeout: 10_000,
+      })
+      .toMatch(/^mcp_tasks_finished_total\{status="cancelled"\} 1$/m);
+    const metrics = await (await fetch(`http://127.0.0.1:${replicas[0]}/metrics`)).text();
+    expect(metrics).toMatch(/^mcp_tasks_open 0$/m);
   });
 
   it('sends 1,000 identical GETs of the users server, spread over three replicas, to users-api once', async () => {

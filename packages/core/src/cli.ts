@@ -156,7 +156,7 @@ export async function runCli<O extends Record<string, OptionSpec>>(
     const served = shared
       ? (await import('./shared.ts')).shareChanges(definition, shared, logger)
       : definition;
-    const options = await httpOptions(config, logger, cli.bin, shared);
+    const options = await httpOptions(config, logger, cli.bin, shared, definition.name);
     const running = await serveHttp(served, {
       logger,
       ...options,
@@ -254,6 +254,8 @@ export async function httpOptions(
   logger: Logger,
   name = 'mcp-stack',
   shared?: SharedRedis,
+  /** The definition's name: names the tasks' keys in Redis (`<prefix>tasks:<server>:…`). */
+  serverName = name,
 ) {
   const limited = config.MCP_RATE_LIMIT_RPS > 0;
   const redis =
@@ -291,7 +293,18 @@ export async function httpOptions(
     shutdownDelayMs: config.MCP_SHUTDOWN_DELAY_MS,
     listenLimits: listenLimits(config),
     ...(config.MCP_REQUEST_STATE_KEYS && { requestStateKeys: config.MCP_REQUEST_STATE_KEYS }),
-    tasks: taskOptions(config),
+    tasks: {
+      ...taskOptions(config),
+      // any replica answers tasks/get; the handler runs where the task started
+      ...(shared && {
+        store: (await import('./tasks/store-redis.ts')).createRedisTaskStore({
+          redis: shared,
+          server: serverName,
+          maxTasks: config.MCP_MAX_TASKS,
+          maxPerCaller: config.MCP_MAX_TASKS_PER_CALLER,
+        }),
+      }),
+    },
   };
 }
 

@@ -240,7 +240,13 @@ export {
   type MemoryTaskStoreOptions,
   type TaskError,
   type TaskRecord,
+  type TaskRelay,
   type TaskStatus,
   type TaskStore,
 } from './tasks/store.ts';
+export {
+  createRedisTaskStore,
+  type RedisTaskStore,
+  type RedisTaskStoreOptions,
+} from './tasks/store-redis.ts';
 export { TASKS_EXTENSION } from './tasks/wire.ts';
