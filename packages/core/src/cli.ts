@@ -241,7 +241,7 @@ function redisConsequence(config: CoreConfig): string {
       : config.MCP_RATE_LIMIT_WHEN_REDIS_DOWN === 'allow'
         ? 'rate limits are not enforced'
         : 'requests are refused (429)';
-  return `${limits ? `${limits}, ` : ''}changes are not relayed and caches go to the upstream until it is back`;
+  return `${limits ? `${limits}, ` : ''}changes are not relayed, caches go to the upstream and tasks are unavailable until it is back`;
 }
 
 /**
