@@ -212,6 +212,10 @@ describe.skipIf(!REDIS)('the change feed shared through Redis', () => {
     await expect.poll(() => receiver.heard.length).toBe(2);
     expect(receiver.heard[1]).toEqual({ type: 'resourceUpdated', uri: 'item://marker' });
     expect(b.bus.stats().dropped).toBe(2);
+
+    // nor does it send one over the bound: refused before Redis, counted as a failure
+    expect(await a.bus.publish(channel, 'x'.repeat(MAX_BUS_MESSAGE_BYTES))).toBe(false);
+    expect(a.bus.stats().publishFailures).toBe(1);
   });
 });
 
