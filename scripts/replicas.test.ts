@@ -3,7 +3,7 @@
 // is missing the tests are skipped with the reason, except under CI, which installs HAProxy itself
 // (.ci/run) and fails rather than skip.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serviceUrl } from '@mcp-stack/core/testing';
@@ -51,6 +51,89 @@ async function call(url: string, method: string, params: unknown) {
   }
 }
 
+const MODERN = '2026-07-28';
+
+/** A modern `subscriptions/listen` held open on `url`: the notifications read from its stream so far. */
+async function listen(url: string, notifications: Record<string, unknown>) {
+  const stop = new AbortController();
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { ...HEADERS, 'mcp-protocol-version': MODERN, 'mcp-method': 'subscriptions/listen' },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 'listen-1',
+      method: 'subscriptions/listen',
+      params: {
+        notifications,
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': MODERN,
+          'io.modelcontextprotocol/clientCapabilities': {},
+        },
+      },
+    }),
+    signal: stop.signal,
+  });
+  expect(response.status).toBe(200);
+  const messages: Array<{ method?: string; params?: Record<string, unknown> }> = [];
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    let buffered = '';
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      buffered += decoder.decode(chunk, { stream: true });
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) if (line.startsWith('data: ')) messages.push(JSON.parse(line.slice(6)));
+    }
+  })().catch(() => {}); // ends when the test closes the stream
+  return {
+    messages,
+    /** The URIs of the `notifications/resources/updated` received. */
+    updated: () =>
+      messages.filter((m) => m.method === 'notifications/resources/updated').map((m) => m.params?.uri),
+    async close() {
+      stop.abort();
+      await reading;
+    },
+  };
+}
+
+/** One modern (2026-07-28) request declaring the Tasks extension: the JSON-RPC answer. */
+async function callWithTasks(url: string, method: string, params: Record<string, unknown>) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      ...HEADERS,
+      'mcp-protocol-version': MODERN,
+      'mcp-method': method,
+      // the modern era mirrors the tool's name or the task's id in Mcp-Name
+      'mcp-name': String(params.name ?? params.taskId),
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method,
+      params: {
+        ...params,
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': MODERN,
+          'io.modelcontextprotocol/clientCapabilities': {
+            extensions: { 'io.modelcontextprotocol/tasks': {} },
+          },
+        },
+      },
+    }),
+  });
+  return (await response.json()) as { result?: Record<string, unknown>; error?: unknown };
+}
+
+/** The replicas' own ports, from the HAProxy configuration the stack wrote in its data directory. */
+async function replicaPorts(dataDir: string, name: string): Promise<number[]> {
+  const config = await readFile(join(dataDir, 'haproxy.cfg'), 'utf8');
+  return [...config.matchAll(new RegExp(`server ${name}\\d+ 127\\.0\\.0\\.1:(\\d+)`, 'g'))].map((m) =>
+    Number(m[1]),
+  );
+}
+
 const ok = (r: Awaited<ReturnType<typeof call>>) =>
   r.status === 200 && !r.body.error && !r.body.result?.isError;
 
@@ -91,10 +174,11 @@ describe.skipIf(!REDIS || !HAPROXY)('pnpm start --replicas 3 (HAProxy, Redis)', 
 
   async function stack(only: string, env: Record<string, string>) {
     const port = await freePort();
-    const variable = only === 'demo' ? 'DEMO_MCP_PORT' : 'CUSTOMER_DB_MCP_PORT';
+    const variable = { demo: 'DEMO_MCP_PORT', users: 'USERS_MCP_PORT' }[only] ?? 'CUSTOMER_DB_MCP_PORT';
+    const runDir = join(dataDir, randomUUID());
     const run = await startStack(['--replicas', '3', '--only', only], {
       [variable]: String(port),
-      MCP_STACK_DATA_DIR: join(dataDir, randomUUID()),
+      MCP_STACK_DATA_DIR: runDir,
       MCP_REDIS_URL: REDIS as string,
       // buckets of their own: other runs sharing this Redis keep apart
       MCP_REDIS_PREFIX: `test-${randomUUID()}:`,
@@ -107,7 +191,7 @@ describe.skipIf(!REDIS || !HAPROXY)('pnpm start --replicas 3 (HAProxy, Redis)', 
       Number(m[2]),
     );
     expect(pids).toHaveLength(3);
-    return { run, url: `http://127.0.0.1:${port}/mcp`, pids };
+    return { run, url: `http://127.0.0.1:${port}/mcp`, pids, replicas: await replicaPorts(runDir, only) };
   }
 
   it("holds a client's rate limit across the replicas: its burst once, not three times", async () => {
@@ -125,12 +209,141 @@ describe.skipIf(!REDIS || !HAPROXY)('pnpm start --replicas 3 (HAProxy, Redis)', 
     expect(statuses.filter((s) => s !== 200).every((s) => s === 429)).toBe(true);
   });
 
+  it('answers tasks/get for a task on every replica, and tasks/cancel on another replica stops it', async () => {
+    const { replicas } = await stack('demo', { MCP_RATE_LIMIT_RPS: '0' });
+    const direct = (port: number | undefined) => `http://127.0.0.1:${port}/mcp`;
+    // count_down as a task on replica 1: 100 steps of 5 s, so it runs until cancelled
+    const created = await callWithTasks(direct(replicas[0]), 'tools/call', {
+      name: 'count_down',
+      arguments: { steps: 100, interval_ms: 5_000 },
+    });
+    expect(created.result, JSON.stringify(created)).toMatchObject({ resultType: 'task', status: 'working' });
+    const taskId = created.result?.taskId as string;
+    for (const port of replicas)
+      expect((await callWithTasks(direct(port), 'tasks/get', { taskId })).result).toMatchObject({
+        taskId,
+        status: 'working',
+      });
+    // cancelled through replica 3; every replica then says so, replica 1 (where it ran) included
+    expect((await callWithTasks(direct(replicas[2]), 'tasks/cancel', { taskId })).error).toBeUndefined();
+    for (const port of replicas)
+      expect((await callWithTasks(direct(port), 'tasks/get', { taskId })).result).toMatchObject({
+        status: 'cancelled',
+      });
+    // the handler stopped where it ran: replica 1 counts the task cancelled and none open
+    await expect
+      .poll(async () => await (await fetch(`http://127.0.0.1:${replicas[0]}/metrics`)).text(), {
+        timeout: 10_000,
+      })
+      .toMatch(/^mcp_tasks_finished_total\{status="cancelled"\} 1$/m);
+    const metrics = await (await fetch(`http://127.0.0.1:${replicas[0]}/metrics`)).text();
+    expect(metrics).toMatch(/^mcp_tasks_open 0$/m);
+  });
+
+  it('sends 1,000 identical GETs of the users server, spread over three replicas, to users-api once', async () => {
+    const { url, run, replicas } = await stack('users', {
+      MCP_RATE_LIMIT_RPS: '0',
+      USERS_API_PORT: String(await freePort()),
+      // long enough for the whole run: this proves sharing, not expiry
+      USERS_API_CACHE_TTL_MS: '600000',
+      // users-api logs each request it serves at info: that log is the upstream's own count
+      LOG_LEVEL: 'info',
+    });
+    const name = `replica${randomUUID().slice(0, 8)}`;
+    const registered = await call(url, 'tools/call', {
+      name: 'register_user',
+      arguments: { username: name, email: `${name}@example.com`, password: 'a long enough password 1' },
+    });
+    expect(ok(registered), JSON.stringify(registered)).toBe(true);
+    const id = Number(registered.body.result?.structuredContent?.id);
+    // the runner shows users-api's log lines as `users-api │ info  request  method=GET path=/users/7 status=200 …`
+    const upstreamGets = (userId: number) =>
+      run
+        .output()
+        .split('\n')
+        .filter((line) => new RegExp(`^users-api .*method=GET path=/users/${userId} `).test(line)).length;
+
+    let sent = 0;
+    const results: boolean[] = [];
+    await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        while (sent < 1_000) {
+          sent++;
+          results.push(ok(await call(url, 'tools/call', { name: 'get_user', arguments: { user_id: id } })));
+        }
+      }),
+    );
+    expect(results).toHaveLength(1_000);
+    expect(results.every(Boolean)).toBe(true);
+    // users-api logs in order: once a later request's line is there, every earlier one is too
+    const marker = await call(url, 'tools/call', { name: 'get_user', arguments: { user_id: 1_000_000_000 } });
+    expect(marker.body.result?.isError).toBe(true); // NOT_FOUND, asked of the API
+    await expect.poll(() => upstreamGets(1_000_000_000), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(upstreamGets(id)).toBe(1);
+
+    // each replica says where its answers came from: one from the upstream, the rest from Redis or memory
+    const metric = async (port: number, series: string) => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return Number(new RegExp(`^${series} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    };
+    let upstream = 0;
+    let fromRedis = 0;
+    for (const port of replicas) {
+      upstream += await metric(port, 'mcp_http_cache_upstream_total\\{cache="users-api"\\}');
+      fromRedis += await metric(port, 'mcp_http_cache_hits_total\\{cache="users-api",level="l2"\\}');
+    }
+    expect(upstream).toBe(2); // the user, and the marker
+    expect(fromRedis).toBeGreaterThanOrEqual(2); // the user on the two other replicas (and the marker's 404s are not cached)
+  });
+
   describe('customer-db, three replicas over one database', () => {
     let url: string;
     let run: StackRun;
     let pids: number[];
+    let replicas: number[];
     beforeAll(async () => {
-      ({ url, run, pids } = await stack('customer-db', { MCP_RATE_LIMIT_RPS: '0' }));
+      ({ url, run, pids, replicas } = await stack('customer-db', { MCP_RATE_LIMIT_RPS: '0' }));
+    });
+
+    it('tells a listener on one replica of a change written through another, once', async () => {
+      expect(replicas).toHaveLength(3);
+      const direct = (port: number | undefined) => `http://127.0.0.1:${port}/mcp`;
+      // a listen held on replica 1, a legacy-free modern client
+      const listener = await listen(direct(replicas[0]), { resourceSubscriptions: ['customer://1234'] });
+      try {
+        await expect
+          .poll(() => listener.messages[0]?.method, { timeout: 10_000 })
+          .toBe('notifications/subscriptions/acknowledged');
+        // update_customer on replica 2, then on replica 3: each reaches the listener on replica 1
+        for (const [i, port] of [replicas[1], replicas[2]].entries()) {
+          const written = await call(direct(port), 'tools/call', {
+            name: 'update_customer',
+            arguments: { customer_id: '1234', name: `Renamed ${i}` },
+          });
+          expect(ok(written), JSON.stringify(written)).toBe(true);
+          await expect.poll(() => listener.updated().length, { timeout: 10_000 }).toBe(i + 1);
+        }
+        // a write through the balancer, wherever it lands (replica 1 included), is heard once too
+        const viaBalancer = await call(url, 'tools/call', {
+          name: 'update_customer',
+          arguments: { customer_id: '1234', name: 'Renamed via HAProxy' },
+        });
+        expect(ok(viaBalancer)).toBe(true);
+        await expect.poll(() => listener.updated().length, { timeout: 10_000 }).toBe(3);
+        // a change to another customer is not sent; one more to 1234 is the only addition
+        await call(direct(replicas[1]), 'tools/call', {
+          name: 'update_customer',
+          arguments: { customer_id: '1235', name: 'Not listened to' },
+        });
+        await call(direct(replicas[2]), 'tools/call', {
+          name: 'update_customer',
+          arguments: { customer_id: '1234', name: 'Last' },
+        });
+        await expect.poll(() => listener.updated().length, { timeout: 10_000 }).toBe(4);
+        expect(listener.updated()).toEqual(Array(4).fill('customer://1234'));
+      } finally {
+        await listener.close();
+      }
     });
 
     it('restarts every replica one at a time under load (kill -USR2) and fails no request', async () => {

@@ -376,7 +376,7 @@ async function main(): Promise<void> {
         say(`  ${service.name} replicas: ${names.map((n) => `${n} pid ${supervisor.pid(n)}`).join(', ')}`);
     }
     say(
-      `  rate limits shared through Redis at ${new URL(redisUrl).host}; kill -USR2 ${process.pid} restarts the replicas one at a time`,
+      `  rate limits, change notifications, caches and tasks shared through Redis at ${new URL(redisUrl).host}; kill -USR2 ${process.pid} restarts the replicas one at a time`,
     );
     process.on(
       'SIGUSR2',

@@ -100,6 +100,26 @@ describe('TtlCache', () => {
     expect(cache.get('GET /users/1')).toBe('after write');
   });
 
+  it('keeps a loaded value only for its own TTL when shorter (a value read from Redis keeps what is left of it there)', async () => {
+    const time = clock();
+    const cache = new TtlCache<{ v: string; ttlMs?: number }>({
+      max: 10,
+      ttlMs: 1_000,
+      now: time.now,
+      ttlOf: (value) => value.ttlMs,
+    });
+    await cache.getOrLoad('short', async () => ({ v: 'from redis', ttlMs: 100 }));
+    await cache.getOrLoad('long', async () => ({ v: 'claims more', ttlMs: 5_000 }));
+    await cache.getOrLoad('plain', async () => ({ v: 'from upstream' }));
+    time.advance(101);
+    expect(cache.get('short')).toBeUndefined();
+    expect(cache.get('plain')?.v).toBe('from upstream');
+    time.advance(900);
+    // never longer than the cache's own TTL
+    expect(cache.get('long')).toBeUndefined();
+    expect(cache.get('plain')).toBeUndefined();
+  });
+
   it('refuses nonsensical bounds', () => {
     expect(() => new TtlCache({ max: 0, ttlMs: 1 })).toThrow(RangeError);
     expect(() => new TtlCache({ max: 1, ttlMs: 0 })).toThrow(RangeError);

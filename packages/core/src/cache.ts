@@ -10,6 +10,11 @@ export interface CacheOptions<V> {
   sizeOf?: (value: V, key: string) => number;
   /** Milliseconds from any origin; injectable so tests can move time. Default: performance.now. */
   now?: () => number;
+  /**
+   * A loaded value's own time to live, when shorter than `ttlMs` (a value read from a shared cache
+   * keeps its remaining time there, not a fresh one); undefined: `ttlMs`.
+   */
+  ttlOf?: (value: V) => number | undefined;
 }
 
 export interface CacheStats {
@@ -35,6 +40,8 @@ interface InFlight<V> {
 export class TtlCache<V extends {}> {
   readonly #lru: LRUCache<string, V>;
   readonly #inFlight = new Map<string, InFlight<V>>();
+  readonly #ttlMs: number;
+  readonly #ttlOf: ((value: V) => number | undefined) | undefined;
   #hits = 0;
   #misses = 0;
   #evictions = 0;
@@ -45,6 +52,8 @@ export class TtlCache<V extends {}> {
     }
     if (!(options.ttlMs > 0)) throw new RangeError(`cache ttlMs must be > 0, got ${options.ttlMs}`);
     const now = options.now;
+    this.#ttlMs = options.ttlMs;
+    this.#ttlOf = options.ttlOf;
     this.#lru = new LRUCache<string, V>({
       max: options.max,
       ttl: options.ttlMs,
@@ -99,7 +108,9 @@ export class TtlCache<V extends {}> {
             // still current (not invalidated meanwhile): keep it
             if (this.#inFlight.get(key) === entry) {
               this.#inFlight.delete(key);
-              this.#lru.set(key, value);
+              const ttl = this.#ttlOf?.(value);
+              if (ttl === undefined || ttl >= this.#ttlMs) this.#lru.set(key, value);
+              else if (ttl > 0) this.#lru.set(key, value, { ttl });
             }
             return value;
           },

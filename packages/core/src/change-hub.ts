@@ -10,7 +10,8 @@ export type Watch = (changed: () => void) => () => void;
  * subscription of this process registers here, and the hub hears the feed once for all of them,
  * so an event costs one map lookup however many listeners other URIs have. A static resource's
  * `watch` runs only while someone listens to its URI: started with the first listener, stopped
- * with the last, and what it reports goes through the feed like any other change.
+ * with the last, and what it reports reaches this process's listeners of that URI (not the feed:
+ * a watcher watches something local, and each replica runs its own).
  */
 export interface ChangeHub {
   readonly feed: ChangeFeed;
@@ -80,7 +81,10 @@ export function createChangeHub(
         byUri.set(uri, entry);
         const watch = watcherOf(uri);
         if (watch) {
-          entry.stop = watch(() => void feed.resourceUpdated(uri));
+          // a watcher's changes go to this process's listeners only, never through the feed: with a
+          // feed shared by replicas (Redis), every replica with a listener runs its own watcher, and
+          // relaying each one's events would tell every listener N times
+          entry.stop = watch(() => onEvent({ type: 'resourceUpdated', uri }));
           watchers++;
         }
       }

@@ -1,8 +1,10 @@
 import type { z } from 'zod';
 import { CORE_OPTIONS, type CoreConfig, coreConfigSchema, type OptionSpec } from './cli-options.ts';
 import { ConfigError, type Env, loadConfig } from './config.ts';
+import type { HttpCacheSource } from './http/metrics.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { ServerDefinition } from './server.ts';
+import type { SharedRedis } from './shared.ts';
 
 export type { CoreConfig, OptionSpec };
 
@@ -21,7 +23,14 @@ export interface ServerCli<O extends Record<string, OptionSpec> = Record<string,
   /** Builds the definition from the parsed options; side effects (db, clients) start here. */
   create: (
     options: OptionValues<O>,
-    runtime: { logger: Logger; config: CoreConfig },
+    runtime: {
+      logger: Logger;
+      config: CoreConfig;
+      /** Over HTTP with MCP_REDIS_URL: what the replicas share (a GET cache's second level, the bus). */
+      redis?: SharedRedis;
+      /** Reports an HTTP client's GET cache on /metrics (`mcp_http_cache_*{cache=name}`). */
+      reportCache?: (name: string, client: HttpCacheSource) => void;
+    },
   ) => Promise<ServerDefinition> | ServerDefinition;
 }
 
@@ -114,8 +123,24 @@ export async function runCli<O extends Record<string, OptionSpec>>(
   }
   const { config } = parsed;
   const logger = createLogger({ level: config.LOG_LEVEL, name: cli.bin });
+  let shared: SharedRedis | undefined;
   try {
-    const definition = await cli.create(parsed.options, { logger, config });
+    // replicas share Redis over HTTP; a stdio server is one client's own and never loads ioredis
+    if (config.MCP_TRANSPORT === 'http' && config.MCP_REDIS_URL)
+      shared = await (await import('./shared.ts')).connectShared(config.MCP_REDIS_URL, {
+        logger,
+        name: cli.bin,
+        prefix: config.MCP_REDIS_PREFIX,
+        commandTimeoutMs: config.MCP_REDIS_TIMEOUT_MS,
+        consequence: redisConsequence(config),
+      });
+    const httpCaches = new Map<string, HttpCacheSource>();
+    const definition = await cli.create(parsed.options, {
+      logger,
+      config,
+      ...(shared && { redis: shared }),
+      reportCache: (name, client) => void httpCaches.set(name, client),
+    });
     if (config.MCP_TRANSPORT === 'stdio') {
       const { runStdio } = await import('./stdio.ts');
       const running = await runStdio(definition, {
@@ -128,9 +153,20 @@ export async function runCli<O extends Record<string, OptionSpec>>(
       return 0;
     }
     const { serveHttp } = await import('./http/serve.ts');
-    const running = await serveHttp(definition, { logger, ...(await httpOptions(config, logger, cli.bin)) });
-    return (await running.closed) ? 0 : 1;
+    const served = shared
+      ? (await import('./shared.ts')).shareChanges(definition, shared, logger)
+      : definition;
+    const options = await httpOptions(config, logger, cli.bin, shared, definition.name);
+    const running = await serveHttp(served, {
+      logger,
+      ...options,
+      metricSources: { ...options.metricSources, httpCaches },
+    });
+    const clean = await running.closed;
+    await shared?.close();
+    return clean ? 0 : 1;
   } catch (error) {
+    await shared?.close();
     logger.fatal({ err: error }, 'could not start');
     const message = error instanceof Error ? error.message : String(error);
     (io.printError ?? ((t) => process.stderr.write(`${t}\n`)))(`${cli.bin}: ${message}`);
@@ -197,25 +233,43 @@ export function startCli<O extends Record<string, OptionSpec>>(
   );
 }
 
+/** What an outage of Redis means for this replica, for the log line that says it started. */
+function redisConsequence(config: CoreConfig): string {
+  const limits =
+    config.MCP_RATE_LIMIT_RPS === 0
+      ? undefined
+      : config.MCP_RATE_LIMIT_WHEN_REDIS_DOWN === 'allow'
+        ? 'rate limits are not enforced'
+        : 'requests are refused (429)';
+  return `${limits ? `${limits}, ` : ''}changes are not relayed, caches go to the upstream and tasks are unavailable until it is back`;
+}
+
 /**
  * The contract's configuration as `serveHttp` options. With MCP_REDIS_URL, the link to Redis
- * (serveHttp closes it when it stops); the rate limiter then counts there.
+ * (`shared`'s, else one of its own that serveHttp closes when it stops); the rate limiter then
+ * counts there.
  */
-export async function httpOptions(config: CoreConfig, logger: Logger, name = 'mcp-stack') {
+export async function httpOptions(
+  config: CoreConfig,
+  logger: Logger,
+  name = 'mcp-stack',
+  shared?: SharedRedis,
+  /** The definition's name: names the tasks' keys in Redis (`<prefix>tasks:<server>:…`). */
+  serverName = name,
+) {
   const limited = config.MCP_RATE_LIMIT_RPS > 0;
   const redis =
-    config.MCP_REDIS_URL && limited
+    shared?.link ??
+    (config.MCP_REDIS_URL && limited
       ? await (await import('./redis.ts')).connectRedis(config.MCP_REDIS_URL, {
           logger,
           name,
           commandTimeoutMs: config.MCP_REDIS_TIMEOUT_MS,
-          consequence:
-            config.MCP_RATE_LIMIT_WHEN_REDIS_DOWN === 'allow'
-              ? 'rate limits are not enforced until it is back'
-              : 'requests are refused (429) until it is back',
+          consequence: redisConsequence(config),
         })
-      : undefined;
+      : undefined);
   return {
+    ...(shared && { metricSources: { bus: shared.bus } }),
     ...(redis && {
       redis,
       redisPrefix: config.MCP_REDIS_PREFIX,
@@ -248,7 +302,18 @@ export async function httpOptions(config: CoreConfig, logger: Logger, name = 'mc
     shutdownDelayMs: config.MCP_SHUTDOWN_DELAY_MS,
     listenLimits: listenLimits(config),
     ...(config.MCP_REQUEST_STATE_KEYS && { requestStateKeys: config.MCP_REQUEST_STATE_KEYS }),
-    tasks: taskOptions(config),
+    tasks: {
+      ...taskOptions(config),
+      // any replica answers tasks/get; the handler runs where the task started
+      ...(shared && {
+        store: (await import('./tasks/store-redis.ts')).createRedisTaskStore({
+          redis: shared,
+          server: serverName,
+          maxTasks: config.MCP_MAX_TASKS,
+          maxPerCaller: config.MCP_MAX_TASKS_PER_CALLER,
+        }),
+      }),
+    },
   };
 }
 

@@ -1,7 +1,14 @@
+import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { TtlCache } from './cache.ts';
 import { describeIssues, type SchemaIssue } from './errors.ts';
 import { authHeaders, type HttpAuth } from './http-auth.ts';
+import {
+  createSharedHttpCache,
+  type HttpCacheStats,
+  type SharedHttpCache,
+  type SharedHttpCacheOptions,
+} from './http-cache-redis.ts';
 import { codeForStatus, HttpError, parseRetryAfter, ResponseTooLargeError, redactUrl } from './http-error.ts';
 import { checkMaxBytes, DEFAULT_MAX_RESPONSE_BYTES, readBoundedText } from './response-body.ts';
 import { type Release, Semaphore } from './semaphore.ts';
@@ -33,11 +40,20 @@ export interface ResponseSchema<T> {
   ): { success: true; data: T } | { success: false; error: { issues: readonly SchemaIssue[] } };
 }
 
-/** What the GET cache holds: the parsed body, and how it was obtained. */
+/** What the GET cache holds: the parsed body, and how it was obtained (`ttlMs`: what is left, when read from Redis). */
 export interface HttpCacheEntry {
   data: unknown;
   status: number;
   attempts: number;
+  ttlMs?: number;
+}
+
+/** The GET cache: in this process, and optionally in Redis behind it (`shared`, for replicas). */
+export interface HttpCacheOptions {
+  ttlMs: number;
+  max: number;
+  /** A second level in the Redis the replicas share: one upstream request per key for all of them. */
+  shared?: Omit<SharedHttpCacheOptions, 'ttlMs'> | undefined;
 }
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
@@ -58,7 +74,7 @@ export interface HttpClientOptions {
   maxResponseBytes?: number;
   retry?: RetryOptions;
   concurrency?: number | Semaphore;
-  cache?: { ttlMs: number; max: number } | TtlCache<HttpCacheEntry>;
+  cache?: HttpCacheOptions | TtlCache<HttpCacheEntry>;
   logger?: HttpLogger;
   /** Default: globalThis.fetch, looked up at each call. */
   fetch?: FetchLike;
@@ -96,6 +112,8 @@ export interface HttpClient {
   put: Call;
   patch: Call;
   delete: Call;
+  /** The GET cache's counts (first and second level), for /metrics; undefined without a cache. */
+  cacheStats(): HttpCacheStats | undefined;
 }
 
 const IDEMPOTENT = new Set<HttpMethod>(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
@@ -136,7 +154,21 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const cache =
     options.cache === undefined || options.cache instanceof TtlCache
       ? options.cache
-      : new TtlCache<HttpCacheEntry>({ ttlMs: options.cache.ttlMs, max: options.cache.max });
+      : new TtlCache<HttpCacheEntry>({
+          ttlMs: options.cache.ttlMs,
+          max: options.cache.max,
+          ttlOf: (entry) => entry.ttlMs,
+        });
+  const sharedOptions = options.cache instanceof TtlCache ? undefined : options.cache?.shared;
+  const shared: SharedHttpCache | undefined =
+    cache && sharedOptions && !(options.cache instanceof TtlCache)
+      ? createSharedHttpCache({
+          ...sharedOptions,
+          ttlMs: (options.cache as HttpCacheOptions).ttlMs,
+          evict: (prefix) => evictResource(cache, prefix),
+        })
+      : undefined;
+  let upstreamLoads = 0;
   const fetchImpl: FetchLike = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
   const sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, signal && { signal }));
   const random = options.random ?? Math.random;
@@ -160,11 +192,26 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     let received: HttpCacheEntry;
     if (cache && method === 'GET' && call.cache !== false) {
       // one shared load for every concurrent caller: it does not stop when one of them gives up
-      const load = cache.getOrLoad(`GET ${url.href}`, () => send(req, undefined));
+      const key = `GET ${url.href}`;
+      const load = cache.getOrLoad(key, () => {
+        if (!shared) {
+          upstreamLoads++;
+          return send(req, undefined);
+        }
+        // what else makes the answer differ (auth headers): hashed into the Redis key, never stored
+        const identity = createHash('sha256')
+          .update(JSON.stringify([...req.headers]))
+          .digest('base64url');
+        return shared.load(key, resourcePrefix(base, url), identity, () => send(req, undefined));
+      });
       received = await untilAborted(load, call.signal, () => cancelled(req, 0, call.signal?.reason));
     } else {
       received = await send(req, call.signal);
-      if (cache && MUTATIONS.has(method)) invalidateResource(cache, base, url);
+      if (cache && MUTATIONS.has(method)) {
+        const prefix = resourcePrefix(base, url);
+        evictResource(cache, prefix);
+        await shared?.invalidate(prefix);
+      }
     }
     return call.schema ? checkBody(call.schema, received, req) : (received.data as T);
   }
@@ -307,6 +354,18 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     put: call('PUT'),
     patch: call('PATCH'),
     delete: call('DELETE'),
+    cacheStats() {
+      if (!cache) return undefined;
+      const l2 = shared?.stats();
+      return {
+        l1Hits: cache.stats().hits,
+        l2Hits: l2?.l2Hits ?? 0,
+        upstream: upstreamLoads + (l2?.upstream ?? 0),
+        l2Failures: l2?.l2Failures ?? 0,
+        l2TooLarge: l2?.l2TooLarge ?? 0,
+        waitsExpired: l2?.waitsExpired ?? 0,
+      };
+    },
   };
 }
 
@@ -386,10 +445,14 @@ function buildUrl(base: URL, path: string, query?: QueryParams): URL {
  * of `/<segment>` itself, with any query, and of everything below it; a mutation of the base path itself
  * drops all. So POST /users/1/roles invalidates GET /users?page=2, /users/1 and /users/1/roles, not /orders.
  */
-function invalidateResource(cache: TtlCache<HttpCacheEntry>, base: URL, url: URL): void {
+/** The cache keys a write to `url` makes stale start with this: its first path segment below the base. */
+function resourcePrefix(base: URL, url: URL): string {
   const basePath = base.pathname.replace(/\/+$/, '');
   const segment = url.pathname.slice(basePath.length).split('/')[1] ?? '';
-  const prefix = `GET ${url.origin}${basePath}${segment && `/${segment}`}`;
+  return `GET ${url.origin}${basePath}${segment && `/${segment}`}`;
+}
+
+function evictResource(cache: TtlCache<HttpCacheEntry>, prefix: string): void {
   cache.invalidate(prefix);
   cache.invalidatePrefix(`${prefix}/`);
   cache.invalidatePrefix(`${prefix}?`);

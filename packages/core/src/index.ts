@@ -15,6 +15,7 @@ export {
 export { type CacheOptions, type CacheStats, TtlCache } from './cache.ts';
 export { type ChangeHub, createChangeHub, type ListKind } from './change-hub.ts';
 export { type ChangeEvent, type ChangeFeed, type ChangeListener, createMemoryChangeFeed } from './changes.ts';
+export { createRedisChangeFeed, parseChangeEvent, type RedisChangeFeed } from './changes-redis.ts';
 export { type CliIo, type CliParse, helpText, parseCli, runCli, type ServerCli, startCli } from './cli.ts';
 export { CORE_OPTIONS, type CoreConfig, coreConfigSchema, type OptionSpec } from './cli-options.ts';
 export {
@@ -68,7 +69,7 @@ export {
 } from './http/guards.ts';
 export { createMcpHttpHandler, type McpHttpHandlerOptions, type NodeHandler } from './http/handler.ts';
 export { listen } from './http/listen.ts';
-export { createMetrics, type Metrics, type MetricsOptions } from './http/metrics.ts';
+export { createMetrics, type HttpCacheSource, type Metrics, type MetricsOptions } from './http/metrics.ts';
 export { type RunningHttp, type ServeHttpOptions, serveHttp } from './http/serve.ts';
 export {
   createSessionManager,
@@ -85,9 +86,17 @@ export {
   type SecretSource,
 } from './http-auth.ts';
 export {
+  type CachedResponse,
+  createSharedHttpCache,
+  type HttpCacheStats,
+  type SharedHttpCache,
+  type SharedHttpCacheOptions,
+} from './http-cache-redis.ts';
+export {
   createHttpClient,
   type FetchLike,
   type HttpCacheEntry,
+  type HttpCacheOptions,
   type HttpClient,
   type HttpClientOptions,
   type HttpLogger,
@@ -171,6 +180,13 @@ export {
 } from './rate-limit-redis.ts';
 export { connectRedis, type RedisLink, type RedisLinkOptions, redisTarget } from './redis.ts';
 export {
+  type BusHandler,
+  type BusStats,
+  createRedisBus,
+  MAX_BUS_MESSAGE_BYTES,
+  type RedisBus,
+} from './redis-bus.ts';
+export {
   createRequestStateCodec,
   type RequestBinding,
   type RequestStateCodec,
@@ -215,6 +231,7 @@ export {
   type ToolContent,
   type ToolDefinition,
 } from './server.ts';
+export { type ConnectSharedOptions, connectShared, type SharedRedis, shareChanges } from './shared.ts';
 export { type RunningStdio, runStdio, type StdioOptions } from './stdio.ts';
 export { LineTransport } from './stdio-transport.ts';
 export type { TaskEvent, TaskOptions } from './tasks/engine.ts';
@@ -223,7 +240,13 @@ export {
   type MemoryTaskStoreOptions,
   type TaskError,
   type TaskRecord,
+  type TaskRelay,
   type TaskStatus,
   type TaskStore,
 } from './tasks/store.ts';
+export {
+  createRedisTaskStore,
+  type RedisTaskStore,
+  type RedisTaskStoreOptions,
+} from './tasks/store-redis.ts';
 export { TASKS_EXTENSION } from './tasks/wire.ts';

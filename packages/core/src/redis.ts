@@ -13,6 +13,14 @@ export interface RedisLinkOptions {
   commandTimeoutMs?: number;
   /** Shown by `CLIENT LIST` on the Redis side (default mcp-stack). */
   name?: string;
+  /**
+   * A connection for SUBSCRIBE only (redis-bus.ts): no auto-pipelining, and no resubscription by
+   * ioredis (the bus subscribes again itself on every `ready`, so a channel whose first SUBSCRIBE
+   * failed during an outage is not forgotten).
+   */
+  subscriber?: boolean;
+  /** What the outage lines call this connection (default `redis`: `redis unavailable: …`). */
+  label?: string;
 }
 
 export interface RedisLink {
@@ -47,6 +55,7 @@ export async function connectRedis(url: string, options: RedisLinkOptions): Prom
   const { logger } = options;
   const target = redisTarget(url);
   const consequence = options.consequence ? `: ${options.consequence}` : '';
+  const label = options.label ?? 'redis';
   const client = new Redis(url, {
     connectionName: options.name ?? 'mcp-stack',
     commandTimeout: options.commandTimeoutMs ?? 250,
@@ -55,7 +64,8 @@ export async function connectRedis(url: string, options: RedisLinkOptions): Prom
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     // commands issued in the same tick leave in one write (many requests at once: one round trip)
-    enableAutoPipelining: true,
+    enableAutoPipelining: !options.subscriber,
+    autoResubscribe: false,
     // reconnect forever, backing off to one attempt every 2 s
     retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 5), 2_000),
   });
@@ -66,13 +76,13 @@ export async function connectRedis(url: string, options: RedisLinkOptions): Prom
     up = false;
     logger.warn(
       { redis: target, err: error instanceof Error ? error.message : String(error) },
-      `redis unavailable${consequence}`,
+      `${label} unavailable${consequence}`,
     );
   };
   const back = () => {
     if (up) return;
     up = true;
-    logger.info({ redis: target }, 'redis available again');
+    logger.info({ redis: target }, `${label} available again`);
   };
   // ioredis reports connection errors as events: without a listener they would crash the process
   client.on('error', down);

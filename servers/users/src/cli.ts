@@ -58,17 +58,22 @@ export const usersCli: ServerCli<typeof options> = {
   description: 'user management (register, look up, list, update, delete) as MCP tools over a users REST API',
   port: 3001,
   options,
-  create: ({ apiUrl, apiKey, timeoutMs, retries, concurrency, cacheTtlMs, maxResponseBytes }, { logger }) =>
-    createUsersServer({
-      api: createUsersApiClient({
-        baseUrl: apiUrl,
-        apiKey,
-        timeoutMs,
-        retries,
-        concurrency,
-        cacheTtlMs,
-        maxResponseBytes,
-        logger: logger.child({ upstream: 'users-api' }),
-      }),
-    }),
+  create: (
+    { apiUrl, apiKey, timeoutMs, retries, concurrency, cacheTtlMs, maxResponseBytes },
+    { logger, redis, reportCache },
+  ) => {
+    const api = createUsersApiClient({
+      baseUrl: apiUrl,
+      apiKey,
+      timeoutMs,
+      retries,
+      concurrency,
+      cacheTtlMs,
+      maxResponseBytes,
+      redis,
+      logger: logger.child({ upstream: 'users-api' }),
+    });
+    reportCache?.('users-api', api);
+    return createUsersServer({ api });
+  },
 };

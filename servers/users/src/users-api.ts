@@ -2,9 +2,11 @@ import {
   bearerAuth,
   createHttpClient,
   type FetchLike,
+  type HttpCacheStats,
   type HttpLogger,
   type RetryOptions,
   redactUrl,
+  type SharedRedis,
 } from '@mcp-stack/core';
 import { z } from 'zod';
 import { User, UserList, type UserPage, type UserRecord } from './schemas.ts';
@@ -23,6 +25,11 @@ export interface UsersApiClientOptions {
   concurrency?: number;
   /** How long GET answers are kept; any successful change drops them. 0: no cache (default 2000 ms). */
   cacheTtlMs?: number;
+  /**
+   * The Redis the replicas share (MCP_REDIS_URL): the GET cache's second level, so one request
+   * to the API answers every replica, and a change drops the cached GETs of all of them.
+   */
+  redis?: SharedRedis | undefined;
   /** The largest answer read from the API, in bytes (default 1 MiB; a page of 100 users is ~15 KB). */
   maxResponseBytes?: number;
   logger?: HttpLogger;
@@ -55,6 +62,8 @@ export interface UsersApiClient {
   remove(id: number, signal?: AbortSignal): Promise<void>;
   /** Resolves when the API's /healthz answers 200; throws a message saying why not. */
   health(signal?: AbortSignal): Promise<void>;
+  /** The GET cache's counts (for /metrics); undefined when the cache is off. */
+  cacheStats(): HttpCacheStats | undefined;
 }
 
 const Health = z.object({ status: z.string() });
@@ -76,7 +85,13 @@ export function createUsersApiClient(options: UsersApiClientOptions): UsersApiCl
     maxResponseBytes: options.maxResponseBytes ?? DEFAULT_USERS_API_MAX_RESPONSE_BYTES,
     retry: { ...options.retry, limit: options.retries ?? 2 },
     concurrency: options.concurrency ?? 16,
-    ...(cacheTtlMs > 0 && { cache: { ttlMs: cacheTtlMs, max: 1_000 } }),
+    ...(cacheTtlMs > 0 && {
+      cache: {
+        ttlMs: cacheTtlMs,
+        max: 1_000,
+        ...(options.redis && { shared: { redis: options.redis, namespace: 'users-api' } }),
+      },
+    }),
     ...(options.logger && { logger: options.logger }),
     ...(options.fetch && { fetch: options.fetch }),
     ...(options.sleep && { sleep: options.sleep }),
@@ -114,5 +129,6 @@ export function createUsersApiClient(options: UsersApiClientOptions): UsersApiCl
       call(undefined, async () => {
         await http.get('/healthz', { schema: Health, cache: false, timeoutMs: 2_000, ...signalOf(signal) });
       }),
+    cacheStats: () => http.cacheStats(),
   };
 }

@@ -1,8 +1,11 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { HttpCacheStats } from '../http-cache-redis.ts';
 import type { ListensObserver } from '../listens.ts';
 import type { RedisLink } from '../redis.ts';
+import type { RedisBus } from '../redis-bus.ts';
 import type { Semaphore } from '../semaphore.ts';
 import type { TaskEvent } from '../tasks/engine.ts';
+import { busMetrics, httpCacheMetrics } from './metrics-shared.ts';
 
 /** What the tables report about each request and tool call (see dispatch.ts). */
 export interface Observer {
@@ -24,6 +27,11 @@ export interface Metrics extends Observer, ListensObserver {
   render(): Promise<{ contentType: string; body: string }>;
 }
 
+/** Anything with a GET cache to report (core's HTTP client). */
+export interface HttpCacheSource {
+  cacheStats(): HttpCacheStats | undefined;
+}
+
 export interface MetricsOptions {
   /** Open sessions right now (stateful HTTP). */
   sessions?: () => number;
@@ -35,6 +43,10 @@ export interface MetricsOptions {
   semaphores?: Record<string, Semaphore>;
   /** The link to the Redis replicas share, when there is one. */
   redis?: RedisLink;
+  /** The pub/sub bus between replicas (shared.ts), when there is one. */
+  bus?: Pick<RedisBus, 'stats' | 'listening'> | undefined;
+  /** HTTP clients' GET caches, by name (the upstream: `users-api`). */
+  httpCaches?: ReadonlyMap<string, HttpCacheSource> | undefined;
   /** Node's process metrics (memory, event loop lag, GC); default true. */
   processMetrics?: boolean;
 }
@@ -259,6 +271,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       this.set(openConnections?.() ?? 0);
     },
   });
+  if (options.bus) busMetrics(registry, options.bus);
+  if (options.httpCaches) httpCacheMetrics(registry, options.httpCaches);
   const sessions = options.sessions;
   new Gauge({
     name: 'mcp_sessions_open',

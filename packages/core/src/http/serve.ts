@@ -21,7 +21,7 @@ import {
 import { checkRequest, type GuardOptions, guardOptions, isLoopbackHost } from './guards.ts';
 import { createMcpServe, type McpHttpHandlerOptions } from './handler.ts';
 import { listen } from './listen.ts';
-import { createMetrics, type Metrics } from './metrics.ts';
+import { createMetrics, type Metrics, type MetricsOptions } from './metrics.ts';
 import { createSessionManager, type SessionManager } from './sessions.ts';
 
 export interface ServeHttpOptions extends Omit<McpHttpHandlerOptions, 'signal' | 'callerOf'> {
@@ -47,6 +47,8 @@ export interface ServeHttpOptions extends Omit<McpHttpHandlerOptions, 'signal' |
    * client's limit holds across replicas. Reported on /readyz and /metrics; closed on stop.
    */
   redis?: RedisLink | undefined;
+  /** More for `/metrics`: the bus between replicas, HTTP clients' GET caches (shared.ts). */
+  metricSources?: Pick<MetricsOptions, 'bus' | 'httpCaches'> | undefined;
   /** Prefix of the keys written in Redis (MCP_REDIS_PREFIX, default `mcp-stack:`). */
   redisPrefix?: string;
   /** While Redis cannot answer: `allow` (default: fail open) or `refuse` (fail closed, and not ready). */
@@ -141,6 +143,7 @@ export async function serveHttp(
           connections: () => connections?.open ?? 0,
           ...(options.semaphores && { semaphores: options.semaphores }),
           ...(options.redis && { redis: options.redis }),
+          ...options.metricSources,
         });
   const tables = buildTables(definition, {
     ...(metrics && { observer: metrics }),

@@ -84,12 +84,19 @@ describe('a server bin whose Redis is down', () => {
       }
       const metrics = await (await fetch(new URL('/metrics', server.url))).text();
       expect(metrics).toMatch(/^mcp_redis_up 0$/m);
+      expect(metrics).toMatch(/^mcp_bus_listening 0$/m);
       expect(Number(/^mcp_redis_failures_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);
       const outages = server
         .stderr()
         .split('\n')
         .filter((line) => line.includes('redis unavailable'));
       expect(outages).toHaveLength(1);
+      // the bus's own connection says so once too, in its own words
+      const busOutages = server
+        .stderr()
+        .split('\n')
+        .filter((line) => line.includes('redis bus unavailable'));
+      expect(busOutages).toHaveLength(1);
       expect(server.stderr()).not.toContain('hunter2');
     });
   }

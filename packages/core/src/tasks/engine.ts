@@ -93,6 +93,21 @@ export function createTaskEngine(
     return entry;
   };
 
+  // a shared store: what other replicas were asked of a task running here (cancel, answers)
+  store.onRelay?.((message) => {
+    if (message.type === 'answer') {
+      running
+        .get(message.taskId)
+        ?.questions.answer(message.inputResponses)
+        .catch(() => {}); // the asking replica acknowledged already; a bad answer leaves the questions listed
+      return;
+    }
+    const entry = release(message.taskId, new Error('cancelled by the client'));
+    if (!entry) return;
+    entry.controller.abort(new Error('cancelled by the client'));
+    observe('cancelled');
+  });
+
   /** Drops expired tasks, stopping the ones still running. */
   const purge = async () => {
     for (const taskId of await store.purgeExpired()) {
@@ -111,7 +126,7 @@ export function createTaskEngine(
     taskId: string,
     outcome: Pick<TaskRecord, 'status' | 'result' | 'error' | 'statusMessage'>,
   ) {
-    release(taskId, new Error('the task ended'));
+    const ran = release(taskId, new Error('the task ended'));
     const settled = await touch(taskId, (record) => {
       const {
         inputRequests: _questions,
@@ -122,14 +137,17 @@ export function createTaskEngine(
       } = record;
       return { ...rest, ...withoutUndefined(outcome) };
     });
-    if (settled) observe(outcome.status as TaskEvent);
+    // counted where it ran (and was counted created), not on a replica that cancelled it
+    if (settled && ran) observe(outcome.status as TaskEvent);
     return settled;
   }
 
   async function cancel(taskId: string, statusMessage: string) {
     const entry = running.get(taskId);
-    await settle(taskId, { status: 'cancelled', statusMessage });
+    const settled = await settle(taskId, { status: 'cancelled', statusMessage });
     entry?.controller.abort(new Error(statusMessage));
+    // running on another replica (a shared store): it stops its handler when it hears this
+    if (!entry && settled) await store.relay?.({ type: 'cancel', taskId });
   }
 
   /** Creates the task (bounded by the store) and the environment its handler runs in from now on. */
@@ -270,7 +288,11 @@ export function createTaskEngine(
           const record = await find('tasks/update', params, env);
           // answers to a task that is not waiting (or no longer runs here) are ignored, as unknown keys are
           const entry = running.get(record.taskId);
-          if (entry) await entry.questions.answer(params.inputResponses as Record<string, unknown>);
+          const inputResponses = params.inputResponses as Record<string, unknown>;
+          if (entry) await entry.questions.answer(inputResponses);
+          // waiting on another replica (a shared store): that one checks and applies them
+          else if (record.status === 'input_required')
+            await store.relay?.({ type: 'answer', taskId: record.taskId, inputResponses });
           return {};
         },
       ],

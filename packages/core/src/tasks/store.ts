@@ -55,7 +55,20 @@ export interface TaskStore {
   ): Promise<TaskRecord | undefined>;
   /** Drops the tasks whose TTL ran out; resolves with their ids (the engine stops any still running). */
   purgeExpired(): Promise<string[]>;
+  /**
+   * A store shared by replicas (store-redis.ts): tells the other replicas what was asked here of a
+   * task that runs on one of them (cancelled, or answers to its questions), so the replica running
+   * it acts on it. False when it could not be sent.
+   */
+  relay?(message: TaskRelay): Promise<boolean>;
+  /** Hears what other replicas relay; the function returned stops it. */
+  onRelay?(listener: (message: TaskRelay) => void): () => void;
 }
+
+/** What a replica asks of a task that runs on another (shared stores only). */
+export type TaskRelay =
+  | { type: 'cancel'; taskId: string }
+  | { type: 'answer'; taskId: string; inputResponses: Record<string, unknown> };
 
 export interface MemoryTaskStoreOptions {
   /** Most tasks kept at once, any status (default 1000). */
