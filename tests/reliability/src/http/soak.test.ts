@@ -3,8 +3,8 @@
 // while an ordinary client with its own key and its own address calls a tool one call after
 // another. No ordinary call may fail, and once the attack stops each server's JavaScript heap
 // (used, after a full collection) comes back within 10% of what it was before: nothing the
-// attack sent is kept. Resident memory before, at the peak and after is printed; it does not
-// all come back (see docs/reliability.md, the soak).
+// attack sent is kept; in the 5-minute run its resident memory too. Resident memory before, at
+// the peak and after is printed.
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -155,7 +155,7 @@ beforeAll(async () => {
 afterAll(() => runCleanups(cleanups));
 
 describe('a mixed hostile soak of every HTTP server at once', () => {
-  it(`fails no ordinary call in ${SOAK_MS / 1000} s, and each server's heap comes back within 10%`, {
+  it(`fails no ordinary call in ${SOAK_MS / 1000} s, and each server's heap${SLOW ? ' and RSS' : ''} come back within 10%`, {
     timeout: SOAK_MS + 240_000,
   }, async () => {
     const servers = await Promise.all(
@@ -215,7 +215,12 @@ describe('a mixed hostile soak of every HTTP server at once', () => {
       console.log(
         `soak ${server.name}: ${counts[i]} ordinary calls in ${SOAK_MS / 1000} s, none failed; heap used after a full GC ${mib(heapBefore[i] as number)} before, ${mib(heapAfter[i] as number)} after; RSS ${mib(before[i] as number)} before, ${mib(peaks[i] as number)} peak, ${mib(after[i] as number)} after`,
       );
-    for (const [i, server] of servers.entries())
+    for (const [i, server] of servers.entries()) {
       expect(heapAfter[i] as number, server.name).toBeLessThanOrEqual((heapBefore[i] as number) * 1.1);
+      // The 5-minute run holds resident memory to it too. The fast run does not: in 10 s under a
+      // machine shared with other suites, V8 and the allocator keep pages a while longer (RSS
+      // came back within 10% on a quiet machine, 12-47% above at load average 20).
+      if (SLOW) expect(after[i] as number, server.name).toBeLessThanOrEqual((before[i] as number) * 1.1);
+    }
   });
 });
