@@ -49,12 +49,15 @@ export {
   describeError,
   describeIssues,
   ERROR_CODES,
+  ERROR_META_KEY,
   type ErrorCode,
   formatIssuePath,
   invalidInput,
   isAppError,
   newErrorRef,
   type SchemaIssue,
+  scrubAddresses,
+  type ToolErrorData,
   type ToolErrorResult,
   toToolErrorResult,
 } from './errors.ts';
@@ -106,6 +109,7 @@ export {
   ResponseTooLargeError,
   redactUrl,
 } from './http-error.ts';
+export { NUMERIC_ID_PATTERN, numericId } from './ids.ts';
 export {
   type Asker,
   confirmWithPerson,

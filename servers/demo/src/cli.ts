@@ -39,7 +39,6 @@ export const demoCli: ServerCli<typeof options> = {
         concurrency: 8,
         logger,
       }),
-      jokeApiUrl,
       random: secureRandomInt,
       now: () => new Date(),
       environment,

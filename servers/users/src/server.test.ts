@@ -17,12 +17,13 @@ describe('the users server definition', () => {
     connected = await connectInMemory(createUsersServer({ api }));
     const { tools } = await connected.client.listTools();
     const byName = Object.fromEntries(tools.map((tool) => [tool.name, tool]));
+    // by name: the same order on every process (core sorts tools/list)
     expect(Object.keys(byName)).toEqual([
-      'register_user',
+      'delete_user',
       'get_user',
       'list_users',
+      'register_user',
       'update_user',
-      'delete_user',
     ]);
     expect(byName.register_user?.inputSchema).toMatchObject({
       required: ['username', 'email', 'password'],

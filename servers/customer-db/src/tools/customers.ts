@@ -17,7 +17,6 @@ import {
   SEARCH_WINDOW,
 } from '../schemas.ts';
 import { CREATE, OVERWRITE, READ, SCOPE_READ, SCOPE_WRITE } from './annotations.ts';
-import { customerLine, pageLine } from './summaries.ts';
 
 const customerId = idInput('customer', '1234');
 const status = z.enum(CUSTOMER_STATUSES);
@@ -32,7 +31,6 @@ export function customerReadTools(customers: CustomersRepository): AnyTool[] {
         'Use search_customers first when you only know a name or an email.',
       input: { customer_id: customerId },
       output: CustomerSchema,
-      summary: customerLine,
       annotations: READ,
       scopes: SCOPE_READ,
       handler: ({ customer_id }) => customers.get(customer_id),
@@ -59,7 +57,6 @@ export function customerReadTools(customers: CustomersRepository): AnyTool[] {
         cursor: cursorInput,
       },
       output: z.object({ customers: z.array(CustomerSchema), next_cursor: nextCursor }),
-      summary: ({ customers, next_cursor }) => pageLine(customers.length, 'customer', next_cursor),
       annotations: READ,
       scopes: SCOPE_READ,
       handler: (args) => customers.search(args),
@@ -85,7 +82,6 @@ export function customerWriteTools(
         status: status.default('active').describe('active (default), inactive or blocked'),
       },
       output: CustomerSchema,
-      summary: (c) => `Created ${customerLine(c)}`,
       annotations: CREATE,
       scopes: SCOPE_WRITE,
       handler: async (args, ctx) => {
@@ -108,7 +104,6 @@ export function customerWriteTools(
         status: status.optional().describe('new status: active, inactive or blocked'),
       },
       output: CustomerSchema,
-      summary: customerLine,
       annotations: OVERWRITE,
       scopes: SCOPE_WRITE,
       handler: async ({ customer_id, ...fields }, ctx) => {
