@@ -220,9 +220,9 @@ describe('tools', () => {
 });
 
 describe('resources', () => {
-  it('reads config://app-info as JSON', async () => {
-    const { contents } = await client.readResource({ uri: 'config://app-info' });
-    expect(contents[0]).toMatchObject({ uri: 'config://app-info', mimeType: 'application/json' });
+  it('reads demo://app-info as JSON', async () => {
+    const { contents } = await client.readResource({ uri: 'demo://app-info' });
+    expect(contents[0]).toMatchObject({ uri: 'demo://app-info', mimeType: 'application/json' });
     expect(JSON.parse(String((contents[0] as { text: string }).text))).toEqual({
       app_name: 'mcp-stack demo',
       environment: 'test',
@@ -241,7 +241,7 @@ describe('resources', () => {
       pages++;
     } while (cursor !== undefined && pages < 20);
     expect(pages).toBe(4);
-    expect(uris.slice(0, 2)).toEqual(['config://app-info', 'demo://clock']);
+    expect(uris.slice(0, 2)).toEqual(['demo://app-info', 'demo://clock']);
     expect(uris.slice(2)).toEqual(Array.from({ length: 100 }, (_, i) => `demo://numbers/${i + 1}`));
   });
 
@@ -310,9 +310,9 @@ describe('prompts', () => {
     });
   });
 
-  it('embeds config://app-info in explain_app_info', async () => {
+  it('embeds demo://app-info in explain_app_info', async () => {
     const { messages } = await client.getPrompt({ name: 'explain_app_info' });
-    expect(messages[0]?.content).toMatchObject({ type: 'resource', resource: { uri: 'config://app-info' } });
+    expect(messages[0]?.content).toMatchObject({ type: 'resource', resource: { uri: 'demo://app-info' } });
     expect(messages[1]?.content).toMatchObject({ type: 'text' });
   });
 });

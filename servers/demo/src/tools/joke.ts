@@ -13,7 +13,7 @@ export function jokeTool(jokes: HttpClient) {
     description: 'A random joke from a public joke API: its setup and its punchline.',
     input: {},
     output: JokeSchema,
-    annotations: { readOnlyHint: true, idempotentHint: false, openWorldHint: true },
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     handler: async (_args, ctx) => {
       try {
         // extra fields of the upstream answer (id, type) are dropped by the schema
