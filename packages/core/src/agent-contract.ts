@@ -24,7 +24,7 @@ export type AgentContractRule = (typeof AGENT_CONTRACT_RULES)[number];
 
 export interface AgentContractProblem {
   rule: AgentContractRule;
-  /** The tool, argument or resource at fault: `get_user`, `get_user.user_id`, `order://{id}`. */
+  /** The tool, argument or resource at fault: `get_user`, `get_user.user_id`, `customer-db://orders/{id}`. */
   where: string;
   message: string;
 }

@@ -206,7 +206,7 @@ export interface ResourceTemplateDefinition {
   ) => Promise<ResourceBody> | ResourceBody;
   /**
    * The server publishes changes of the resources this template names
-   * (`changes.resourceUpdated('order://42')`), so clients may subscribe to any URI it matches.
+   * (`changes.resourceUpdated('customer-db://orders/42')`), so clients may subscribe to any URI it matches.
    */
   subscribable?: boolean;
 }

@@ -86,7 +86,7 @@ export function customerWriteTools(
       scopes: SCOPE_WRITE,
       handler: async (args, ctx) => {
         const customer = await runWrite(() => customers.create(args), ctx.signal);
-        // a new customer://{id} in resources/list
+        // a new customer-db://customers/{id} in resources/list
         await changes?.resourcesListChanged();
         return customer;
       },
@@ -108,7 +108,7 @@ export function customerWriteTools(
       scopes: SCOPE_WRITE,
       handler: async ({ customer_id, ...fields }, ctx) => {
         const customer = await runWrite(() => customers.update(customer_id, fields), ctx.signal);
-        await changes?.resourceUpdated(`customer://${customer.id}`);
+        await changes?.resourceUpdated(`customer-db://customers/${customer.id}`);
         return customer;
       },
     }),

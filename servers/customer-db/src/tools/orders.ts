@@ -73,7 +73,7 @@ export function orderWriteTools(
         }
         const order = await runWrite(() => orders.updateStatus(order_id, status), ctx.signal);
         // after every successful call, a no-op included: "may have changed" is what updated means
-        await changes?.resourceUpdated(`order://${order.id}`);
+        await changes?.resourceUpdated(`customer-db://orders/${order.id}`);
         return order;
       },
     }),
