@@ -81,10 +81,12 @@ export const VERBS: ReadonlyArray<string> = [
   'export',
   'explain',
   'summarize',
+  'say',
+  'greet',
 ];
 
 /** Verbs of calls that change nothing: `readOnlyHint: true`. */
-const READ_VERBS = new Set([
+export const READ_VERBS: ReadonlySet<string> = new Set([
   'get',
   'list',
   'search',
@@ -97,7 +99,7 @@ const READ_VERBS = new Set([
   'count',
 ]);
 /** Verbs of calls that overwrite or remove what was there: `destructiveHint: true`. */
-const DESTRUCTIVE_VERBS = new Set([
+export const DESTRUCTIVE_VERBS: ReadonlySet<string> = new Set([
   'update',
   'set',
   'replace',
@@ -205,7 +207,7 @@ function checkTool(
       report(
         'id-argument',
         where,
-        'an id argument takes a JSON number and a digit string (numericId() in @mcp-stack/core), or is a string with a format or pattern',
+        'an id argument takes a JSON number and a digit string (numericId() in @mcp-stack/core), or is a string with a format, pattern or maxLength',
       );
     else if (isUnboundedString(schema))
       report(
@@ -229,7 +231,11 @@ function isIdSchema(schema: Schema): boolean {
       anyOf.some((s) => s.type === 'string' && s.pattern === NUMERIC_ID_PATTERN)
     );
   return (
-    schema.type === 'string' && (typeof schema.format === 'string' || typeof schema.pattern === 'string')
+    // a non-numeric id (a name, a UUID): a string that says its form, or at least its length
+    schema.type === 'string' &&
+    (typeof schema.format === 'string' ||
+      typeof schema.pattern === 'string' ||
+      typeof schema.maxLength === 'number')
   );
 }
 

@@ -1,5 +1,6 @@
 // The public API of @mcp-stack/core, by name.
 
+export { DESTRUCTIVE_VERBS, READ_VERBS, VERBS as TOOL_VERBS } from './agent-contract.ts';
 export {
   ALL_SCOPES,
   AuthError,

@@ -83,6 +83,9 @@ export function objectParts(
 }
 
 /** JSON Schema (OpenAPI 3.0 or 3.1 flavour) → readable zod source: `z.object({ id: z.number().int() })`. */
+/** The bound of a string argument whose document gives none (change it to the API's own). */
+export const DEFAULT_STRING_MAX = 10_000;
+
 export function zodSource(
   resolver: Resolver,
   input: unknown,
@@ -156,6 +159,14 @@ function base(resolver: Resolver, schema: Json, options: ZodOptions, seen: Reado
       if (input && typeof schema.pattern === 'string' && s.startsWith('z.string()')) {
         s += `.regex(new RegExp(${str(schema.pattern)}))`;
       }
+      // the agent contract bounds every string argument: the document's limit, else this one
+      if (
+        input &&
+        s.startsWith('z.string()') &&
+        typeof schema.maxLength !== 'number' &&
+        typeof schema.pattern !== 'string'
+      )
+        s += `.max(${DEFAULT_STRING_MAX})`;
       return s;
     }
     case 'integer':
