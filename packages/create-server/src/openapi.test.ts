@@ -196,6 +196,25 @@ describe('an OpenAPI 3.0 YAML document with $refs, arrays, path and query parame
     }
   });
 
+  it('writes a schema several operations answer with once, and names it where it is used', async () => {
+    const generated = await importGenerated('petstore', mapping);
+    try {
+      const text = (path: string) => generated.files.find((f) => f.path === path)?.text ?? '';
+      // Pet: the answer of list, show, create and replace
+      expect(mapping.shared.map((s) => s.id)).toEqual(['PetSchema']);
+      expect(text('src/schemas.ts').match(/export const PetSchema = z\.object\(/g)).toHaveLength(1);
+      for (const tool of ['list-pets', 'show-pet-by-id', 'create-pet', 'replace-pet']) {
+        const source = text(`src/tools/${tool}.ts`);
+        expect(source, tool).toContain("import { PetSchema } from '../schemas.ts';");
+        expect(source, tool).not.toContain('photo_urls: z.array(z.string()).optional()');
+      }
+      // a file that does not use it does not import it
+      expect(text('src/tools/delete-pet.ts')).not.toContain('schemas.ts');
+    } finally {
+      generated.remove();
+    }
+  });
+
   it('calls a local stub: query arrays, path parameters, headers, the body and the API key', async () => {
     const generated = await importGenerated('petstore', mapping);
     const { client, close } = await connectInMemory(generated.definition(`${stubUrl}/v1`, 'secret-key-0001'));

@@ -68,6 +68,8 @@ export interface Mapping {
   /** How the API authenticates, from its security schemes. */
   auth: { kind: 'bearer' } | { kind: 'apiKey'; header: string } | { kind: 'none' };
   title: string;
+  /** Answer schemas several operations use, declared once in src/schemas.ts, in order. */
+  shared: Array<{ id: string; source: string }>;
 }
 
 /**
@@ -138,6 +140,7 @@ function matches(
 /** One tool per operation of an OpenAPI 3.0/3.1 document; what cannot be mapped is skipped with a warning. */
 export function mapOpenApi(doc: Json, options: MapOptions = {}): Mapping {
   const resolver = new Resolver(doc);
+  resolver.shared = { names: sharedComponents(doc), defs: new Map() };
   const tools: ToolPlan[] = [];
   const warnings: string[] = [];
   const taken = new Set<string>();
@@ -189,7 +192,29 @@ export function mapOpenApi(doc: Json, options: MapOptions = {}): Mapping {
     ...(first && /^https?:\/\//.test(first) && !first.includes('{') && { serverUrl: first }),
     auth: authOf(doc),
     title: typeof info.title === 'string' ? info.title : 'the API',
+    shared: [...resolver.shared.defs].map(([id, source]) => ({ id, source })),
   };
+}
+
+/** The component schemas the success answers of two or more operations refer to. */
+function sharedComponents(doc: Json): Set<string> {
+  const uses = new Map<string, number>();
+  const paths = isObject(doc.paths) ? doc.paths : {};
+  for (const item of Object.values(paths)) {
+    if (!isObject(item)) continue;
+    for (const method of METHODS) {
+      const op = item[method];
+      if (!isObject(op) || !isObject(op.responses)) continue;
+      const success = Object.entries(op.responses).filter(([status]) => /^2/.test(status));
+      const refs = new Set(
+        [...JSON.stringify(success).matchAll(/"#\/components\/schemas\/([^"/]+)"/g)].map(
+          (m) => m[1] as string,
+        ),
+      );
+      for (const name of refs) uses.set(name, (uses.get(name) ?? 0) + 1);
+    }
+  }
+  return new Set([...uses].filter(([, n]) => n >= 2).map(([name]) => name));
 }
 
 function authOf(doc: Json): Mapping['auth'] {
@@ -341,7 +366,9 @@ function mapOperation(
     if (schema !== undefined) {
       try {
         const source = zodSource(resolver, schema, { io: 'output' });
-        if (source.startsWith('z.object(')) output = source;
+        // a shared schema is named: what it names decides (an object, or not)
+        const inline = resolver.shared?.defs.get(source) ?? source;
+        if (inline.startsWith('z.object(')) output = source;
         else if (source.startsWith('z.array(')) {
           output = `z.object({ items: ${source} })`;
           wrapArray = true;

@@ -8,9 +8,30 @@ export interface ZodOptions {
   io: 'input' | 'output';
 }
 
+/**
+ * Component schemas several operations answer with, written once (`src/schemas.ts`) and named
+ * where they are used: `names` are the components to share, `defs` their zod source in the order
+ * they must be declared (a schema after the ones it uses).
+ */
+export interface SharedSchemas {
+  names: ReadonlySet<string>;
+  defs: Map<string, string>;
+}
+
+const COMPONENT = /^#\/components\/schemas\/([^/]+)$/;
+
+/** The identifier a shared component is declared as: `Pet` → `PetSchema`. */
+export function sharedIdentifier(component: string): string {
+  const words = component.replace(/[^A-Za-z0-9]+/g, ' ').trim();
+  const pascal = words.replace(/(^|\s)(\w)/g, (_m, _s, c: string) => c.toUpperCase()).replace(/\s/g, '');
+  return `${/^[A-Za-z]/.test(pascal) ? pascal : `S${pascal}`}Schema`;
+}
+
 /** Resolves local `$ref`s (`#/components/schemas/User`) in one document. */
 export class Resolver {
   readonly doc: Json;
+  /** Set by the mapping: output schemas several operations use are written once. */
+  shared: SharedSchemas | undefined;
   constructor(doc: Json) {
     this.doc = doc;
   }
@@ -91,6 +112,28 @@ export function zodSource(
   input: unknown,
   options: ZodOptions,
   seen: ReadonlyArray<string> = [],
+): string {
+  // an answer's component that several operations use: its name, written once in schemas.ts
+  const shared = resolver.shared;
+  if (options.io === 'output' && shared && isObject(input) && Object.keys(input).length === 1) {
+    const component = typeof input.$ref === 'string' ? COMPONENT.exec(input.$ref)?.[1] : undefined;
+    if (component && shared.names.has(component)) {
+      const id = sharedIdentifier(component);
+      if (!shared.defs.has(id)) {
+        const source = inlineSource(resolver, input, options, seen);
+        shared.defs.set(id, source);
+      }
+      return id;
+    }
+  }
+  return inlineSource(resolver, input, options, seen);
+}
+
+function inlineSource(
+  resolver: Resolver,
+  input: unknown,
+  options: ZodOptions,
+  seen: ReadonlyArray<string>,
 ): string {
   const { schema, seen: chain } = resolver.resolve(input, seen);
   let source = base(resolver, schema, options, chain);
