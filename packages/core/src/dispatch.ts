@@ -110,7 +110,7 @@ export interface ServerTables {
 /** Told about every request and tool call (metrics); absent: nothing measured. */
 export interface TablesObserver {
   request(method: string, seconds: number, ok: boolean): void;
-  toolCall(tool: string, outcome: 'ok' | 'error', seconds: number): void;
+  toolCall(tool: string, outcome: 'ok' | 'error', seconds: number, code?: string): void;
   /** A task created, or ended (tasks/engine.ts). */
   task?(event: TaskEvent): void;
 }

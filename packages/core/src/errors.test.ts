@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AppError, describeError, formatIssuePath, invalidInput, toToolErrorResult } from './errors.ts';
+import {
+  AppError,
+  describeError,
+  formatIssuePath,
+  invalidInput,
+  scrubAddresses,
+  toToolErrorResult,
+} from './errors.ts';
+import { HttpError } from './http-error.ts';
 
 describe('toToolErrorResult', () => {
   it('keeps the code and message of a known error', () => {
@@ -8,6 +16,7 @@ describe('toToolErrorResult', () => {
     expect(result).toEqual({
       isError: true,
       content: [{ type: 'text', text: 'NOT_FOUND: no user with id 42' }],
+      _meta: { 'mcp-stack/error': { code: 'NOT_FOUND', message: 'no user with id 42', retryable: false } },
     });
   });
 
@@ -40,7 +49,75 @@ describe('toToolErrorResult', () => {
     const cause = new Error('ECONNREFUSED 10.0.0.1:5432');
     const error = new AppError('UPSTREAM_ERROR', 'users API is unavailable', { cause });
     expect(error.cause).toBe(cause);
-    expect(toToolErrorResult(error).content[0]?.text).toBe('UPSTREAM_ERROR: users API is unavailable');
+    // an upstream failure is logged whole under a ref the caller can quote
+    expect(toToolErrorResult(error, { newRef: () => 'r1' }).content[0]?.text).toBe(
+      'UPSTREAM_ERROR: users API is unavailable (ref: r1)',
+    );
+    expect(toToolErrorResult(new AppError('CONFLICT', 'taken')).content[0]?.text).toBe('CONFLICT: taken');
+  });
+});
+
+describe('the error data a client reads', () => {
+  const meta = (error: unknown, options = {}) => toToolErrorResult(error, options)._meta['mcp-stack/error'];
+
+  it('carries the fields at fault, the retry hint and the other details of an AppError', () => {
+    expect(meta(new AppError('INVALID_INPUT', 'nope', { details: { field: 'email' } }))).toEqual({
+      code: 'INVALID_INPUT',
+      message: 'nope',
+      fields: ['email'],
+      retryable: false,
+    });
+    expect(
+      meta(new AppError('RATE_LIMITED', 'slow down', { details: { retryAfterMs: 2000, limit: 5 } })),
+    ).toEqual({
+      code: 'RATE_LIMITED',
+      message: 'slow down',
+      retryable: true,
+      retryAfterMs: 2000,
+      details: { limit: 5 },
+    });
+    // a detail may say a usually-retryable failure is not
+    expect(meta(new AppError('UPSTREAM_ERROR', 'bad body', { details: { retryable: false } }))).toMatchObject(
+      {
+        retryable: false,
+      },
+    );
+  });
+
+  it('never shows an upstream address: the message is scrubbed and the original logged under a ref', () => {
+    const logged: Array<Record<string, unknown>> = [];
+    const logger = { error: (obj: Record<string, unknown>) => logged.push(obj) };
+    const error = new HttpError(
+      'UPSTREAM_ERROR',
+      'GET http://10.1.2.3:9000/users/1 is unavailable (tried 3 times): connect ECONNREFUSED 10.1.2.3:9000',
+      { method: 'GET', url: 'http://10.1.2.3:9000/users/1', attempts: 3, status: 503 },
+    );
+    const result = toToolErrorResult(error, { logger, newRef: () => 'ref9' });
+    const shown = JSON.stringify(result);
+    expect(shown).not.toMatch(/10\.1\.2\.3|http:|9000/);
+    expect(result.content[0]?.text).toBe(
+      'UPSTREAM_ERROR: GET /users/1 is unavailable (tried 3 times): connect ECONNREFUSED [upstream] (ref: ref9)',
+    );
+    expect(result._meta['mcp-stack/error']).toEqual({
+      code: 'UPSTREAM_ERROR',
+      message: 'GET /users/1 is unavailable (tried 3 times): connect ECONNREFUSED [upstream]',
+      retryable: true,
+      ref: 'ref9',
+      details: { method: 'GET', attempts: 3, status: 503 },
+    });
+    expect(logged).toEqual([expect.objectContaining({ ref: 'ref9', err: error })]);
+  });
+
+  it('scrubs URLs of network schemes, IP literals, localhost ports and DNS names, and keeps other URIs', () => {
+    expect(scrubAddresses('users API at http://localhost:8000 is down')).toBe(
+      'users API at [upstream] is down',
+    );
+    expect(scrubAddresses('postgres://u:p@db.internal:5432/app refused')).toBe('/app refused');
+    expect(scrubAddresses('getaddrinfo ENOTFOUND users-api.internal')).toBe(
+      'getaddrinfo ENOTFOUND [upstream]',
+    );
+    expect(scrubAddresses('dial [::1]:8080 and localhost:3001')).toBe('dial [upstream] and [upstream]');
+    expect(scrubAddresses('no customer-db://customers/42')).toBe('no customer-db://customers/42');
   });
 });
 

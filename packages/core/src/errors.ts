@@ -96,11 +96,37 @@ export function describeIssues(input: ReadonlyArray<SchemaIssue>): { text: strin
   return { text, fields: [...new Set(shown.map((issue) => formatIssuePath(issue.path)))] };
 }
 
+/** The `_meta` key under which a tool error result carries its facts as data. */
+export const ERROR_META_KEY = 'mcp-stack/error';
+
+/**
+ * What a client reads from a tool error result's `_meta["mcp-stack/error"]` (the same as the text,
+ * as data): the code, the fields at fault, whether and when to retry, and the log reference.
+ * In `_meta` rather than `structuredContent`, which SDK clients check against the tool's output
+ * schema even on an error.
+ */
+export interface ToolErrorData {
+  code: ErrorCode;
+  /** The message without its code prefix; no upstream address in it. */
+  message: string;
+  /** The arguments at fault (`user_id`, `tags[1]`), when the error is about some. */
+  fields?: string[];
+  /** Whether the same call may succeed later unchanged (a timeout, a rate limit, an outage). */
+  retryable: boolean;
+  /** How long to wait before retrying, when known. */
+  retryAfterMs?: number;
+  /** The reference the details were logged under (internal faults, scrubbed upstream messages). */
+  ref?: string;
+  /** The error's other safe facts (`AppError.details`), minus anything naming an upstream address. */
+  details?: Record<string, unknown>;
+}
+
 /** The shape of an MCP `tools/call` result that reports a failure. */
 export interface ToolErrorResult {
   [key: string]: unknown;
   isError: true;
   content: Array<{ type: 'text'; text: string }>;
+  _meta: { [ERROR_META_KEY]: ToolErrorData };
 }
 
 /** The minimum a logger must offer for `toToolErrorResult` (pino's and core's loggers do). */
@@ -118,22 +144,116 @@ export function newErrorRef(): string {
   return randomBytes(6).toString('hex');
 }
 
+/** Codes whose call may succeed unchanged later; `details.retryable` overrides. */
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set([
+  'RATE_LIMITED',
+  'UPSTREAM_ERROR',
+  'UPSTREAM_TIMEOUT',
+  'QUEUE_FULL',
+  'TIMEOUT',
+  'UNAVAILABLE',
+]);
+
+/** Failures of a service behind this server: logged whole, with a ref the caller gets. */
+const UPSTREAM: ReadonlySet<ErrorCode> = new Set(['UPSTREAM_ERROR', 'UPSTREAM_TIMEOUT']);
+
+// network addresses a client must never see: URLs of network schemes (their path is kept),
+// IPv4/IPv6 literals and localhost with a port, and the host a DNS failure names
+const NETWORK_URL =
+  /\b(?:https?|wss?|postgres(?:ql)?|mysql|redis|rediss|amqps?|mongodb(?:\+srv)?):\/\/[^\s/?#'"`<>)]*/gi;
+const ADDRESS =
+  /\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b|\[[0-9a-f:.]+\](?::\d{1,5})?|\blocalhost:\d{1,5}\b|\b(ENOTFOUND|EAI_AGAIN) \S+/gi;
+
 /**
- * The one place a thrown value becomes what a caller sees. An `AppError` keeps its code and
- * message (`NOT_FOUND: no user with id 42`). Anything else is an internal fault: the caller gets
- * `INTERNAL: internal error (ref: ID)` and the stack is logged under that id, never returned.
+ * Text with every upstream address taken out: `GET http://10.0.0.5:8000/users/1 answered 503`
+ * becomes `GET /users/1 answered 503`; a bare origin or an IP becomes `[upstream]`.
  */
-export function toToolErrorResult(error: unknown, options: ToToolErrorOptions = {}): ToolErrorResult {
-  return { isError: true, content: [{ type: 'text', text: describeError(error, options).text }] };
+export function scrubAddresses(text: string): string {
+  return text
+    .replace(NETWORK_URL, (match: string, offset: number, whole: string) =>
+      whole[offset + match.length] === '/' ? '' : '[upstream]',
+    )
+    .replace(ADDRESS, (_match: string, dns?: string) => (dns ? `${dns} [upstream]` : '[upstream]'));
 }
 
-/** The code and caller-facing text of any thrown value, logging internal faults (see above). */
+/**
+ * The one place a thrown value becomes what a caller sees. An `AppError` keeps its code and
+ * message (`NOT_FOUND: no user with id 42`), with its facts as data in
+ * `_meta["mcp-stack/error"]` (`ToolErrorData`). Anything else is an internal fault: the caller gets
+ * `INTERNAL: internal error (ref: ID)` and the stack is logged under that id, never returned. An
+ * upstream address in a message is taken out and the full message logged under a reference.
+ */
+export function toToolErrorResult(error: unknown, options: ToToolErrorOptions = {}): ToolErrorResult {
+  const described = describeError(error, options);
+  return {
+    isError: true,
+    content: [{ type: 'text', text: described.text }],
+    _meta: { [ERROR_META_KEY]: described.data },
+  };
+}
+
+/** The code, caller-facing text and data of any thrown value, logging internal faults (see above). */
 export function describeError(
   error: unknown,
   options: ToToolErrorOptions = {},
-): { code: ErrorCode; text: string; ref?: string } {
-  if (isAppError(error)) return { code: error.code, text: `${error.code}: ${error.message}` };
+): { code: ErrorCode; text: string; ref?: string; data: ToolErrorData } {
+  if (isAppError(error)) {
+    const message = scrubAddresses(error.message);
+    let ref: string | undefined;
+    if (message !== error.message || UPSTREAM.has(error.code)) {
+      // an upstream failure, or a message without its address: the operator finds the whole
+      // error (URL, status, cause) under the ref the caller quotes
+      ref = (options.newRef ?? newErrorRef)();
+      options.logger?.error({ ref, err: error }, 'upstream failure');
+    }
+    const text = `${error.code}: ${message}${ref ? ` (ref: ${ref})` : ''}`;
+    return { code: error.code, text, ...(ref && { ref }), data: errorData(error, message, ref) };
+  }
   const ref = (options.newRef ?? newErrorRef)();
   options.logger?.error({ ref, err: error }, 'internal error');
-  return { code: 'INTERNAL', text: `INTERNAL: internal error (ref: ${ref})`, ref };
+  return {
+    code: 'INTERNAL',
+    text: `INTERNAL: internal error (ref: ${ref})`,
+    ref,
+    data: { code: 'INTERNAL', message: 'internal error', retryable: false, ref },
+  };
+}
+
+function errorData(error: AppError, message: string, ref: string | undefined): ToolErrorData {
+  const { fields, field, retryable, retryAfterMs, ...rest } = error.details ?? {};
+  const named = [
+    ...(Array.isArray(fields) ? fields.filter((f): f is string => typeof f === 'string') : []),
+    ...(typeof field === 'string' ? [field] : []),
+  ];
+  const details = safeDetails(rest);
+  return {
+    code: error.code,
+    message,
+    ...(named.length > 0 && { fields: [...new Set(named)] }),
+    retryable: typeof retryable === 'boolean' ? retryable : RETRYABLE.has(error.code),
+    ...(typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) && { retryAfterMs }),
+    ...(ref && { ref }),
+    ...(details && { details }),
+  };
+}
+
+/** Details a client may see: JSON values, no `url`, addresses scrubbed, bounded in depth. */
+function safeDetails(details: Record<string, unknown>, depth = 0): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(details)) {
+    if (key === 'url' || key === 'cause' || value === undefined) continue;
+    const safe = safeValue(value, depth);
+    if (safe !== undefined) out[key] = safe;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+function safeValue(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return scrubAddresses(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return value;
+  if (depth >= 3) return undefined;
+  if (Array.isArray(value)) return value.slice(0, 20).map((item) => safeValue(item, depth + 1) ?? null);
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)
+    return safeDetails(value as Record<string, unknown>, depth + 1);
+  return undefined;
 }

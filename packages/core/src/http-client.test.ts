@@ -326,7 +326,7 @@ describe('requests', () => {
     const error = await rejection(client().get('/users/1', { schema: User }));
     expect(error).toMatchObject({ code: 'UPSTREAM_ERROR', status: 200, attempts: 1 });
     expect(error.message).toMatch(/^GET http:\/\/users\.test\/users\/1 answered an unexpected body: id: /);
-    expect(error.details).toMatchObject({ fields: ['id'] });
+    expect(error.details).toMatchObject({ bodyFields: ['id'], retryable: false });
 
     server.use(http.get(`${BASE}/users/1`, ok));
     const user: { id: number; name: string } = await client().get('/users/1', { schema: User });

@@ -465,7 +465,11 @@ function parseJson(req: Prepared, outcome: Outcome & { kind: 'response' }, attem
   } catch (error) {
     const message = `${req.method} ${req.safeUrl} answered ${outcome.status} with a body that is not JSON`;
     const init = { method: req.method, url: req.safeUrl, attempts, status: outcome.status, cause: error };
-    throw new HttpError('UPSTREAM_ERROR', message, { ...init, bodyExcerpt: outcome.text.slice(0, 200) });
+    throw new HttpError('UPSTREAM_ERROR', message, {
+      ...init,
+      bodyExcerpt: outcome.text.slice(0, 200),
+      details: { retryable: false },
+    });
   }
 }
 
@@ -480,7 +484,8 @@ function checkBody<T>(schema: ResponseSchema<T>, received: HttpCacheEntry, req: 
     attempts: received.attempts,
     status: received.status,
     bodyExcerpt: JSON.stringify(received.data ?? null).slice(0, 200),
-    details: { fields },
+    // the fields of the upstream's body, not the caller's arguments; the same call brings the same body
+    details: { bodyFields: fields, retryable: false },
   });
 }
 

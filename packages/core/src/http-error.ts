@@ -59,6 +59,7 @@ export class ResponseTooLargeError extends HttpError {
         limitBytes,
         ...(declaredBytes !== undefined && { declaredBytes }),
         receivedBytes,
+        retryable: false,
       },
     });
     this.name = 'ResponseTooLargeError';

@@ -1,5 +1,6 @@
 // The public API of @mcp-stack/core, by name.
 
+export { DESTRUCTIVE_VERBS, READ_VERBS, VERBS as TOOL_VERBS } from './agent-contract.ts';
 export {
   ALL_SCOPES,
   AuthError,
@@ -50,12 +51,15 @@ export {
   describeError,
   describeIssues,
   ERROR_CODES,
+  ERROR_META_KEY,
   type ErrorCode,
   formatIssuePath,
   invalidInput,
   isAppError,
   newErrorRef,
   type SchemaIssue,
+  scrubAddresses,
+  type ToolErrorData,
   type ToolErrorResult,
   toToolErrorResult,
 } from './errors.ts';
@@ -115,6 +119,7 @@ export {
   ResponseTooLargeError,
   redactUrl,
 } from './http-error.ts';
+export { NUMERIC_ID_PATTERN, numericId } from './ids.ts';
 export {
   type Asker,
   confirmWithPerson,

@@ -10,5 +10,22 @@ export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<
     string,
     unknown
   >;
-  return json;
+  return withoutNoiseBounds(json) as Record<string, unknown>;
+}
+
+/**
+ * Drops the bounds zod writes for every `.int()` (`minimum: -9007199254740991`, `maximum:
+ * 9007199254740991`): they say nothing a reader can use and cost tokens in every tools/list.
+ * zod still checks them.
+ */
+function withoutNoiseBounds(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutNoiseBounds);
+  if (!node || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'minimum' && value === Number.MIN_SAFE_INTEGER) continue;
+    if (key === 'maximum' && value === Number.MAX_SAFE_INTEGER) continue;
+    out[key] = withoutNoiseBounds(value);
+  }
+  return out;
 }

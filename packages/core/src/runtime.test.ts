@@ -100,11 +100,8 @@ describe.each(transports)('over $name', (transport) => {
   it('calls a tool: structuredContent and the same data as JSON text', async () => {
     const result = record(await client.callTool({ name: 'add', arguments: { a: 2, b: 40 } }));
     expect(result.structuredContent).toEqual({ sum: 42 });
-    // the JSON first, then the tool's summary for people
-    expect(result.content).toEqual([
-      { type: 'text', text: '{"sum":42}' },
-      { type: 'text', text: 'the sum is 42' },
-    ]);
+    // the contract's one result shape: the same JSON as the only text block
+    expect(result.content).toEqual([{ type: 'text', text: '{"sum":42}' }]);
     expect(result.isError).toBeFalsy();
   });
 
@@ -116,6 +113,12 @@ describe.each(transports)('over $name', (transport) => {
     expect(text).toContain('a: ');
     expect(text).toContain('b: ');
     expect(text).toContain('extra: unknown field');
+    // the same facts as data an SDK client reads
+    expect(result._meta?.['mcp-stack/error']).toMatchObject({
+      code: 'INVALID_INPUT',
+      fields: ['a', 'b', 'extra'],
+      retryable: false,
+    });
   });
 
   it('keeps a known error and hides an internal one behind a reference', async () => {
@@ -129,6 +132,12 @@ describe.each(transports)('over $name', (transport) => {
     expect(internal.isError).toBe(true);
     expect(text).toMatch(/^INTERNAL: internal error \(ref: [0-9a-f]{12}\)$/);
     expect(JSON.stringify(internal)).not.toContain('hunter2');
+    expect(internal._meta?.['mcp-stack/error']).toEqual({
+      code: 'INTERNAL',
+      message: 'internal error',
+      retryable: false,
+      ref: text.match(/ref: ([0-9a-f]+)/)?.[1],
+    });
   });
 
   it('answers an unknown tool with a JSON-RPC error', async () => {

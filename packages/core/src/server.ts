@@ -88,10 +88,11 @@ export interface ToolDefinition<
    * zod cannot express (`$defs`, `$anchor`, `if`/`then`/`else`); `input` still checks the arguments.
    */
   inputJsonSchema?: Record<string, unknown>;
-  /** With an output schema the handler returns data: sent as `structuredContent` and as JSON text. */
+  /**
+   * With an output schema the handler returns data: sent as `structuredContent` and as the same
+   * JSON in the one text block (the agent contract's result shape; nothing else is added).
+   */
   output?: O;
-  /** With an output schema: a line for people, sent as a second text block after the JSON. */
-  summary?: (data: O extends z.ZodObject ? z.output<O> : never) => string;
   annotations?: ToolAnnotations;
   /** Scopes a caller needs when auth is on (any one missing: `FORBIDDEN`). */
   scopes?: ReadonlyArray<string>;
@@ -128,7 +129,6 @@ export interface AnyTool {
   input: InputSchema;
   inputJsonSchema?: Record<string, unknown>;
   output?: z.ZodObject;
-  summary?: (data: never) => string;
   annotations?: ToolAnnotations;
   scopes?: ReadonlyArray<string>;
   clientCapabilities?: ReadonlyArray<string>;
@@ -206,7 +206,7 @@ export interface ResourceTemplateDefinition {
   ) => Promise<ResourceBody> | ResourceBody;
   /**
    * The server publishes changes of the resources this template names
-   * (`changes.resourceUpdated('order://42')`), so clients may subscribe to any URI it matches.
+   * (`changes.resourceUpdated('customer-db://orders/42')`), so clients may subscribe to any URI it matches.
    */
   subscribable?: boolean;
 }

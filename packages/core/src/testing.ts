@@ -15,11 +15,21 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { buildTables } from './dispatch.ts';
 import { MODERN_PROTOCOL_VERSIONS } from './era.ts';
+import { ERROR_META_KEY, type ToolErrorData } from './errors.ts';
 import { type ServeHttpOptions, serveHttp } from './http/serve.ts';
 import { createLogger, type Logger, silentLogger } from './logger.ts';
 import { createSdkServer } from './sdk-server.ts';
 import type { CallerIdentity, ServerDefinition } from './server.ts';
 
+export {
+  AGENT_CONTRACT_RULES,
+  type AgentContractOptions,
+  type AgentContractProblem,
+  type AgentContractRule,
+  agentContractProblems,
+  expectAgentContract,
+  VERBS,
+} from './agent-contract.ts';
 export { connectHeapProbe, type HeapProbe, inspectorUrl } from './heap-probe.ts';
 export { Client };
 
@@ -31,6 +41,11 @@ export type ToolResult = Awaited<ReturnType<Client['callTool']>>;
 /** The text of a tool result's first content block ('' when it has none). */
 export function textOf(result: ToolResult): string {
   return (result.content as Array<{ type: string; text?: string }>)[0]?.text ?? '';
+}
+
+/** The data a tool error result carries (`_meta["mcp-stack/error"]`), or undefined. */
+export function errorDataOf(result: ToolResult): ToolErrorData | undefined {
+  return (result._meta as Record<string, unknown> | undefined)?.[ERROR_META_KEY] as ToolErrorData | undefined;
 }
 
 /** Calls a tool and answers its structuredContent; throws with the tool's error text when it fails. */

@@ -15,6 +15,9 @@ import { STACK_MARKER } from './workspace.ts';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIOME = join(ROOT, 'node_modules/.bin/biome');
 const FIXTURE = fileURLToPath(new URL('./test-fixtures/petstore-3.0.yaml', import.meta.url));
+const FIXTURE_31 = fileURLToPath(new URL('./test-fixtures/catalog-3.1.json', import.meta.url));
+/** What each test scaffolds: by hand, both fixtures, and every operation of users-api's document. */
+const NAMES = ['billing', 'petstore', 'users-gen', 'catalog'];
 
 function run(root: string, command: string, args: string[]): string {
   const result = spawnSync(command, args, { cwd: root, encoding: 'utf8', env: { ...process.env, CI: '' } });
@@ -53,37 +56,37 @@ describe('scaffolded servers in a temp copy of the workspace', () => {
     const say = () => {};
     const billing = await scaffold({ name: 'billing', root, biome: BIOME, say });
     const petstore = await scaffold({ name: 'petstore', root, fromOpenApi: FIXTURE, biome: BIOME, say });
+    // every operation, none excluded: the generated code compiles with no unused import
     const users = await scaffold({
       name: 'users-gen',
       root,
       fromOpenApi: `${api.url}/openapi.json`,
-      exclude: ['health', 'openapi'],
       biome: BIOME,
       say,
     });
-    expect([billing.port, petstore.port, users.port]).toEqual([3004, 3005, 3006]);
-    expect([billing, petstore, users].flatMap((r) => r.byHand)).toEqual([]);
+    const catalog = await scaffold({ name: 'catalog', root, fromOpenApi: FIXTURE_31, biome: BIOME, say });
+    expect([billing.port, petstore.port, users.port, catalog.port]).toEqual([3004, 3005, 3006, 3007]);
+    expect([billing, petstore, users, catalog].flatMap((r) => r.byHand)).toEqual([]);
 
-    lockNewImporters(root, ['servers/billing', 'servers/petstore', 'servers/users-gen']);
+    lockNewImporters(
+      root,
+      NAMES.map((n) => `servers/${n}`),
+    );
     run(root, 'pnpm', ['install', '--offline', '--frozen-lockfile']);
-    const filters = ['billing', 'petstore', 'users-gen'].flatMap((n) => [
-      '--filter',
-      `@mcp-stack/server-${n}...`,
-    ]);
+    const filters = NAMES.flatMap((n) => ['--filter', `@mcp-stack/server-${n}...`]);
     run(root, 'pnpm', [...filters, 'run', 'build']);
-    const own = ['billing', 'petstore', 'users-gen'].flatMap((n) => ['--filter', `@mcp-stack/server-${n}`]);
+    const own = NAMES.flatMap((n) => ['--filter', `@mcp-stack/server-${n}`]);
     run(root, 'pnpm', [...own, 'run', 'typecheck']);
     // the new files pass the workspace's lint and format check (scaffold formatted them with biome)
     run(root, join(root, 'node_modules/.bin/biome'), [
       'check',
       '--error-on-warnings',
-      'servers/billing',
-      'servers/petstore',
-      'servers/users-gen',
+      ...NAMES.map((n) => `servers/${n}`),
     ]);
+    // each one's own tests: the agent contract check, a success, a 404 and a refused argument
     const tests = run(root, 'pnpm', [...own, 'run', 'test']);
     expect(tests).not.toContain('failed');
-    for (const name of ['billing', 'petstore', 'users-gen']) {
+    for (const name of NAMES) {
       const help = run(root, process.execPath, [`servers/${name}/dist/bin.js`, '--help']);
       expect(help).toContain(`mcp-server-${name}`);
     }

@@ -201,10 +201,11 @@ export function sayHelloTool(greeting: string) {
   return defineTool({
     name: 'say_hello',
     title: 'Say hello',
-    description: 'A greeting for someone, by name.',
+    description: 'Greets someone by name and returns the greeting as { message }.',
     input: { name: z.string().min(1).max(100).describe('who to greet') },
     output: z.object({ message: z.string() }),
-    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    // all four hints, explicit (core's agent contract)
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     handler: ({ name }) => ({ message: \`\${greeting}, \${name}!\` }),
   });
 }
@@ -212,11 +213,15 @@ export function sayHelloTool(greeting: string) {
     },
     {
       path: 'src/server.test.ts',
-      text: `import { connectInMemory } from '@mcp-stack/core/testing';
+      text: `import { connectInMemory, errorDataOf, expectAgentContract } from '@mcp-stack/core/testing';
 import { describe, expect, it } from 'vitest';
 import { ${create} } from './server.ts';
 
 describe('the ${names.name} server', () => {
+  it('keeps the agent contract (core/testing)', () => {
+    expectAgentContract(${create}({ greeting: 'Hi', version: '0.0.0' }));
+  });
+
   it('lists say_hello and greets', async () => {
     const { client, close } = await connectInMemory(${create}({ greeting: 'Hi', version: '0.0.0' }));
     try {
@@ -236,7 +241,8 @@ describe('the ${names.name} server', () => {
       const result = await client.callTool({ name: 'say_hello', arguments: { name: '' } });
       expect(result.isError).toBe(true);
       expect(JSON.stringify(result.content)).toContain('INVALID_INPUT');
-      expect(JSON.stringify(result.content)).toContain('name');
+      // the code and the field as data, for an agent
+      expect(errorDataOf(result)).toMatchObject({ code: 'INVALID_INPUT', fields: ['name'] });
     } finally {
       await close();
     }
@@ -332,6 +338,12 @@ your own, one file per tool in \`src/tools/\`, and list them in \`src/server.ts\
 | tool | arguments | returns | annotations |
 |---|---|---|---|
 | \`say_hello\` | \`name\` (1-100 characters) | \`{ message }\` | read-only, idempotent, closed world |
+
+Every tool keeps core's agent contract, and \`src/server.test.ts\` checks it with
+\`expectAgentContract\` (\`@mcp-stack/core/testing\`): a snake_case verb for a name, a description
+that says what it returns, every argument described and bounded, all four annotations, an output
+schema for data, numeric ids through \`numericId()\` (\`42\` or \`"42"\`), resource URIs that start
+with \`${names.name}://\`.
 
 ## Configuration
 

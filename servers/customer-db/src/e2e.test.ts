@@ -46,7 +46,7 @@ describe('mcp-server-customer-db over stdio', () => {
       arguments: { name: 'Stdio Person', email: 'stdio@example.test' },
     });
     expect(created.isError).toBeFalsy();
-    const resource = await client.readResource({ uri: 'customer://1234' });
+    const resource = await client.readResource({ uri: 'customer-db://customers/1234' });
     expect(JSON.parse((resource.contents[0] as { text: string }).text).name).toBe('Alice Johnson');
     expect(existsSync(join(dir, 'customer-db.sqlite'))).toBe(true);
     // logs are JSON lines on stderr (stdout carried only JSON-RPC, or the client would have failed)

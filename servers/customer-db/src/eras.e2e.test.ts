@@ -48,10 +48,10 @@ describe.each(servers.targets)('the customer-db bin over %s, with the SDK v2 cli
       expect((await client.listTools()).tools.map((t) => t.name)).toContain('get_order');
       const order = await client.callTool({ name: 'get_order', arguments: { order_id: '1234' } });
       expect(order.structuredContent).toMatchObject({ customer_name: 'Alice Johnson' });
-      const customer = await client.readResource({ uri: 'customer://1234' });
+      const customer = await client.readResource({ uri: 'customer-db://customers/1234' });
       expect(JSON.parse((customer.contents[0] as { text: string }).text).name).toBe('Alice Johnson');
       const completion = await client.complete({
-        ref: { type: 'ref/resource', uri: 'customer://{id}' },
+        ref: { type: 'ref/resource', uri: 'customer-db://customers/{id}' },
         argument: { name: 'id', value: '123' },
       });
       expect(completion.completion.values).toContain('1234');

@@ -1,8 +1,7 @@
 // Hostile strings in every text argument of every tool: stored or searched literally, or refused
 // with a clear INVALID_INPUT; never interpreted as SQL, LIKE patterns or FTS5 syntax.
-import { type Connected, connectInMemory } from '@mcp-stack/core/testing';
+import { type Connected, connectInMemory, errorDataOf } from '@mcp-stack/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ID_MAX } from './schemas.ts';
 import { createCustomerDbServer } from './server.ts';
 import { BACKENDS, openBackend, type TestBackend } from './test-fixtures/backends.ts';
 import { containsFolded, HOSTILE } from './test-fixtures/hostile.ts';
@@ -73,7 +72,7 @@ describe.each(BACKENDS)('%s', (backend) => {
       await expectIntact();
     });
 
-    it('every id argument looks them up literally: NOT_FOUND naming them, or INVALID_INPUT when too long', async () => {
+    it('every id argument refuses them as ids: INVALID_INPUT naming the field (as data too), never a lookup', async () => {
       const idArgs: Array<[string, string, Record<string, unknown>]> = [
         ['get_customer', 'customer_id', {}],
         ['update_customer', 'customer_id', { status: 'active' }],
@@ -85,11 +84,14 @@ describe.each(BACKENDS)('%s', (backend) => {
         for (const id of HOSTILE) {
           const result = await call(tool, { ...extra, [field]: id });
           expect(result.isError, `${tool} ${short(id)}`).toBe(true);
-          if (id.length > ID_MAX) expect(text(result)).toMatch(new RegExp(`^INVALID_INPUT: .*${field}`));
-          else
-            expect(text(result)).toBe(
-              `NOT_FOUND: no ${field === 'order_id' ? 'order' : 'customer'} with id ${id} (ids are digits, like "1234")`,
-            );
+          // an id is a number (1234 or "1234"): anything else is the caller's mistake, said as such
+          expect(text(result)).toMatch(
+            new RegExp(`^INVALID_INPUT: invalid arguments for ${tool}: ${field}: `),
+          );
+          expect(errorDataOf(result), `${tool} ${short(id)}`).toMatchObject({
+            code: 'INVALID_INPUT',
+            fields: [field],
+          });
         }
       }
       await expectIntact();

@@ -1,5 +1,5 @@
 // Changes made by one client reach another client's subscriptions/listen (2026-07-28) in the
-// same process: order://{id} on update_order_status, customer://{id} on update_customer, the
+// same process: customer-db://orders/{id} on update_order_status, customer-db://customers/{id} on update_customer, the
 // resources list on create_customer. The SDK v2 client's listen() against the spawned HTTP bin.
 import { fileURLToPath } from 'node:url';
 import { type SpawnedHttp, spawnHttp } from '@mcp-stack/core/testing';
@@ -36,34 +36,36 @@ function nextNotification(
 }
 
 describe('customer-db change notifications on subscriptions/listen', () => {
-  it("tells a listener of order://2345 about another client's update_order_status", async () => {
-    const subscription = await listener.client.listen({ resourceSubscriptions: ['order://2345'] });
+  it("tells a listener of customer-db://orders/2345 about another client's update_order_status", async () => {
+    const subscription = await listener.client.listen({
+      resourceSubscriptions: ['customer-db://orders/2345'],
+    });
     try {
-      expect(subscription.honoredFilter).toEqual({ resourceSubscriptions: ['order://2345'] });
+      expect(subscription.honoredFilter).toEqual({ resourceSubscriptions: ['customer-db://orders/2345'] });
       const updated = nextNotification('notifications/resources/updated');
       const result = await writer.client.callTool({
         name: 'update_order_status',
         arguments: { order_id: '2345', status: 'shipped' },
       });
       expect(result.structuredContent).toMatchObject({ id: '2345', status: 'shipped' });
-      expect(await updated).toMatchObject({ uri: 'order://2345' });
-      const read = await listener.client.readResource({ uri: 'order://2345' });
+      expect(await updated).toMatchObject({ uri: 'customer-db://orders/2345' });
+      const read = await listener.client.readResource({ uri: 'customer-db://orders/2345' });
       expect(JSON.parse((read.contents[0] as { text: string }).text).status).toBe('shipped');
     } finally {
       await subscription.close();
     }
   });
 
-  it('tells a listener of customer://1234 about update_customer, and of the list about create_customer', async () => {
+  it('tells a listener of customer-db://customers/1234 about update_customer, and of the list about create_customer', async () => {
     const subscription = await listener.client.listen({
-      resourceSubscriptions: ['customer://1234'],
+      resourceSubscriptions: ['customer-db://customers/1234'],
       resourcesListChanged: true,
       toolsListChanged: true,
     });
     try {
       // the tools list never changes here: not honoured
       expect(subscription.honoredFilter).toEqual({
-        resourceSubscriptions: ['customer://1234'],
+        resourceSubscriptions: ['customer-db://customers/1234'],
         resourcesListChanged: true,
       });
       const updated = nextNotification('notifications/resources/updated');
@@ -71,7 +73,7 @@ describe('customer-db change notifications on subscriptions/listen', () => {
         name: 'update_customer',
         arguments: { customer_id: '1234', status: 'inactive' },
       });
-      expect(await updated).toMatchObject({ uri: 'customer://1234' });
+      expect(await updated).toMatchObject({ uri: 'customer-db://customers/1234' });
       const listChanged = nextNotification('notifications/resources/list_changed');
       await writer.client.callTool({
         name: 'create_customer',

@@ -55,9 +55,9 @@ async function exercise(t: TempDb) {
     await call('update_order_status', { order_id: '2345', status: 'shipped' }); // no-op path
     const listed = await client.listResources();
     if (listed.nextCursor) await client.listResources({ cursor: listed.nextCursor });
-    for (const uri of ['customer://1234', 'order://1234', 'customer-db://schema'])
+    for (const uri of ['customer-db://customers/1234', 'customer-db://orders/1234', 'customer-db://schema'])
       await client.readResource({ uri });
-    for (const uri of ['customer://{id}', 'order://{id}']) {
+    for (const uri of ['customer-db://customers/{id}', 'customer-db://orders/{id}']) {
       await client.complete({ ref: { type: 'ref/resource', uri }, argument: { name: 'id', value: '1' } });
     }
   } finally {

@@ -1,4 +1,4 @@
-// customer://{id}, order://{id} (listed a page at a time, ids completed) and customer-db://schema.
+// customer-db://customers/{id}, customer-db://orders/{id} (listed a page at a time, ids completed) and customer-db://schema.
 import {
   defineResource,
   defineResourceTemplate,
@@ -30,7 +30,7 @@ export function customerDbResources(
       read: () => repository.schemaSql(),
     }),
     defineResourceTemplate({
-      uriTemplate: 'customer://{id}',
+      uriTemplate: 'customer-db://customers/{id}',
       name: 'customer',
       title: 'Customer',
       description: 'One customer as JSON, the same as get_customer returns.',
@@ -39,7 +39,7 @@ export function customerDbResources(
         const page = await customers.search({ limit: RESOURCE_PAGE, cursor });
         return {
           resources: page.customers.map((c) => ({
-            uri: `customer://${c.id}`,
+            uri: `customer-db://customers/${c.id}`,
             name: `customer-${c.id}`,
             title: short(`${c.name} <${c.email}>`),
           })),
@@ -48,11 +48,11 @@ export function customerDbResources(
       },
       complete: { id: (prefix) => customers.idsStartingWith(prefix, COMPLETION_MAX) },
       read: async ({ id }) => ({ json: await customers.get(id ?? '') }),
-      // update_customer publishes customer://{id}
+      // update_customer publishes customer-db://customers/{id}
       subscribable: true,
     }),
     defineResourceTemplate({
-      uriTemplate: 'order://{id}',
+      uriTemplate: 'customer-db://orders/{id}',
       name: 'order',
       title: 'Order',
       description: 'One order as JSON, the same as get_order returns.',
@@ -61,7 +61,7 @@ export function customerDbResources(
         const page = await orders.list({ limit: RESOURCE_PAGE, cursor });
         return {
           resources: page.orders.map((o) => ({
-            uri: `order://${o.id}`,
+            uri: `customer-db://orders/${o.id}`,
             name: `order-${o.id}`,
             title: short(`Order ${o.id}, ${o.status}, for ${o.customer_name}`),
           })),
@@ -70,7 +70,7 @@ export function customerDbResources(
       },
       complete: { id: (prefix) => orders.idsStartingWith(prefix, COMPLETION_MAX) },
       read: async ({ id }) => ({ json: await orders.get(id ?? '') }),
-      // update_order_status publishes order://{id}
+      // update_order_status publishes customer-db://orders/{id}
       subscribable: true,
     }),
   ];

@@ -1,5 +1,5 @@
 // The shapes tools and resources return, and the limits every text argument is checked against.
-import { deceptiveText } from '@mcp-stack/core';
+import { deceptiveText, numericId } from '@mcp-stack/core';
 import { z } from 'zod';
 
 export const CUSTOMER_STATUSES = ['active', 'inactive', 'blocked'] as const;
@@ -86,8 +86,15 @@ export const emailInput = shownAsStored(
     .regex(/^[^\s@]+@[^\s@]+$/u, 'expected an email address like name@example.com'),
 );
 
+/**
+ * An id argument by the agent contract's convention: `1234` or `"1234"` both work (core's
+ * `numericId`); the repository gets the canonical digit string.
+ */
 export const idInput = (what: 'customer' | 'order', example: string) =>
-  z.string().min(1).max(ID_MAX).describe(`the ${what} id: digits as a string, e.g. "${example}"`);
+  numericId(`the ${what} id, as a number or its digits: ${example} or "${example}"`, {
+    as: 'string',
+    what: what === 'order' ? 'an order id' : 'a customer id',
+  });
 
 export const limitInput = z
   .number()

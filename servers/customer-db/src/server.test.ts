@@ -32,19 +32,20 @@ describe.each(BACKENDS)('%s', (backend) => {
     it('introduces itself with instructions an agent can act on', async () => {
       const { client } = connected;
       expect(client.getServerVersion()).toMatchObject({ name: 'customer-db', title: 'Customer database' });
-      expect(client.getInstructions()).toContain('get_order with order_id "1234"');
+      expect(client.getInstructions()).toContain('get_order with order_id 1234');
+      expect(client.getInstructions()).toContain('pass them as 1234 or "1234"');
       expect(client.getInstructions()).not.toContain('read-only');
     });
 
     it('lists seven tools, each with schemas, a title and all four annotations', async () => {
       const { tools } = await connected.client.listTools();
       expect(tools.map((tool) => tool.name)).toEqual([
-        'get_customer',
-        'search_customers',
         'create_customer',
-        'update_customer',
+        'get_customer',
         'get_order',
         'list_orders',
+        'search_customers',
+        'update_customer',
         'update_order_status',
       ]);
       for (const tool of tools) {
@@ -76,11 +77,8 @@ describe.each(BACKENDS)('%s', (backend) => {
         status: 'shipped',
       });
       expect(JSON.parse(text(result))).toEqual(result.structuredContent);
-      // and a line for people after the JSON
-      expect(result.content).toHaveLength(2);
-      expect((result.content as Array<{ text: string }>)[1]?.text).toBe(
-        'Order 1234 for Alice Johnson (customer 1234): shipped, 49.99 USD',
-      );
+      // the contract's one result shape: the JSON is the only text
+      expect(result.content).toHaveLength(1);
     });
 
     it('creates, finds, updates and pages through customers', async () => {
@@ -117,7 +115,12 @@ describe.each(BACKENDS)('%s', (backend) => {
     it('reports errors as tool results whose text starts with the code', async () => {
       const cases: Array<[string, Record<string, unknown>, RegExp]> = [
         ['get_customer', { customer_id: '42' }, /^NOT_FOUND: no customer with id 42$/],
-        ['get_order', { order_id: 'abc' }, /^NOT_FOUND: no order with id abc \(ids are digits/],
+        // not an id: the caller's mistake, named (the contract's id convention), not a failed lookup
+        [
+          'get_order',
+          { order_id: 'abc' },
+          /^INVALID_INPUT: invalid arguments for get_order: order_id: expected an order id/,
+        ],
         ['list_orders', { customer_id: '42' }, /^NOT_FOUND: no customer with id 42$/],
         [
           'create_customer',
@@ -216,7 +219,10 @@ describe.each(BACKENDS)('%s', (backend) => {
         await t.repository.customers.create({ name: `R ${i}`, email: `r${i}@x.y` });
       const { client } = connected;
       const { resourceTemplates } = await client.listResourceTemplates();
-      expect(resourceTemplates.map((r) => r.uriTemplate)).toEqual(['customer://{id}', 'order://{id}']);
+      expect(resourceTemplates.map((r) => r.uriTemplate)).toEqual([
+        'customer-db://customers/{id}',
+        'customer-db://orders/{id}',
+      ]);
       const uris: string[] = [];
       let cursor: string | undefined;
       let pages = 0;
@@ -227,20 +233,25 @@ describe.each(BACKENDS)('%s', (backend) => {
         pages++;
       } while (cursor && pages < 10);
       expect(uris[0]).toBe('customer-db://schema');
-      expect(uris.filter((u) => u.startsWith('customer://'))).toHaveLength(5 + RESOURCE_PAGE + 5);
-      expect(uris.filter((u) => u.startsWith('order://'))).toHaveLength(6);
+      expect(uris.filter((u) => u.startsWith('customer-db://customers/'))).toHaveLength(
+        5 + RESOURCE_PAGE + 5,
+      );
+      expect(uris.filter((u) => u.startsWith('customer-db://orders/'))).toHaveLength(6);
       expect(new Set(uris).size).toBe(uris.length);
-      expect(uris).toContain('customer://1234');
+      expect(uris).toContain('customer-db://customers/1234');
     });
 
     it('reads a customer and an order as the tools return them, and the schema as SQL', async () => {
       const { client } = connected;
-      const customer = await client.readResource({ uri: 'customer://1234' });
-      expect(customer.contents[0]).toMatchObject({ uri: 'customer://1234', mimeType: 'application/json' });
+      const customer = await client.readResource({ uri: 'customer-db://customers/1234' });
+      expect(customer.contents[0]).toMatchObject({
+        uri: 'customer-db://customers/1234',
+        mimeType: 'application/json',
+      });
       expect(JSON.parse((customer.contents[0] as { text: string }).text)).toEqual(
         (await call('get_customer', { customer_id: '1234' })).structuredContent,
       );
-      const order = await client.readResource({ uri: 'order://1234' });
+      const order = await client.readResource({ uri: 'customer-db://orders/1234' });
       expect(JSON.parse((order.contents[0] as { text: string }).text)).toMatchObject({ status: 'shipped' });
       const schema = await client.readResource({ uri: 'customer-db://schema' });
       const sql = (schema.contents[0] as { text: string }).text;
@@ -253,10 +264,12 @@ describe.each(BACKENDS)('%s', (backend) => {
     });
 
     it('answers an unknown id with resource-not-found', async () => {
-      await expect(connected.client.readResource({ uri: 'customer://999' })).rejects.toMatchObject({
+      await expect(
+        connected.client.readResource({ uri: 'customer-db://customers/999' }),
+      ).rejects.toMatchObject({
         code: -32002,
       });
-      await expect(connected.client.readResource({ uri: 'order://abc' })).rejects.toMatchObject({
+      await expect(connected.client.readResource({ uri: 'customer-db://orders/abc' })).rejects.toMatchObject({
         code: -32002,
       });
     });
@@ -264,16 +277,21 @@ describe.each(BACKENDS)('%s', (backend) => {
     it('completes ids', async () => {
       const complete = (uri: string, value: string) =>
         connected.client.complete({ ref: { type: 'ref/resource', uri }, argument: { name: 'id', value } });
-      expect((await complete('customer://{id}', '12')).completion).toMatchObject({
+      expect((await complete('customer-db://customers/{id}', '12')).completion).toMatchObject({
         values: ['1234'],
         hasMore: false,
       });
-      expect((await complete('order://{id}', '123')).completion.values).toEqual(['1234', '1235']);
-      expect((await complete('customer://{id}', 'x')).completion.values).toEqual([]);
+      expect((await complete('customer-db://orders/{id}', '123')).completion.values).toEqual([
+        '1234',
+        '1235',
+      ]);
+      expect((await complete('customer-db://customers/{id}', 'x')).completion.values).toEqual([]);
       for (let i = 0; i < 120; i++)
         await t.repository.customers.create({ name: `C ${i}`, email: `c${i}@x.y` });
-      expect((await complete('customer://{id}', '5')).completion).toMatchObject({ hasMore: true });
-      expect((await complete('customer://{id}', '5')).completion.values).toHaveLength(100);
+      expect((await complete('customer-db://customers/{id}', '5')).completion).toMatchObject({
+        hasMore: true,
+      });
+      expect((await complete('customer-db://customers/{id}', '5')).completion.values).toHaveLength(100);
     });
   });
 });

@@ -26,11 +26,11 @@ export interface CustomerDbDeps {
 }
 
 const INSTRUCTIONS = `Customers and their orders, in a SQLite database.
-- "What's the status of order 1234?": get_order with order_id "1234". Ids are digit strings.
-- Find a customer by name or email with search_customers, then use the id it returns; search before create_customer (emails are unique).
+- "What's the status of order 1234?": get_order with order_id 1234. Ids are whole numbers: pass them as 1234 or "1234".
+- Find a customer by name or email with search_customers, then get_customer or update_customer with the id it returns; search before create_customer (emails are unique).
 - A customer's orders: list_orders with customer_id. Lists page with next_cursor (pass it back with the same filters).
 - Order status only moves processing → shipped → delivered, or processing → cancelled (update_order_status).
-- Errors start with a code: NOT_FOUND, CONFLICT, INVALID_INPUT, FORBIDDEN, UNAVAILABLE (retry).`;
+- Errors start with a code: NOT_FOUND, CONFLICT, INVALID_INPUT, FORBIDDEN, UNAVAILABLE (retry); the same is in the result's _meta["mcp-stack/error"] (code, fields, retryable).`;
 
 const READ_ONLY_NOTE = '\nThis server is read-only: it offers no tools that change data.';
 
@@ -38,7 +38,7 @@ export function createCustomerDbServer(deps: CustomerDbDeps): ServerDefinition {
   const { repository } = deps;
   const readOnly = deps.readOnly ?? repository.readOnly;
   const runWrite = deps.runWrite ?? writeNow;
-  // the write tools publish what they changed: listeners of customer://{id} and order://{id}
+  // the write tools publish what they changed: listeners of customer-db://customers/{id} and customer-db://orders/{id}
   const changes = deps.changes ?? createMemoryChangeFeed();
   return defineServer({
     name: CUSTOMER_DB_NAME,
@@ -53,7 +53,7 @@ export function createCustomerDbServer(deps: CustomerDbDeps): ServerDefinition {
     ],
     resources: customerDbResources(repository),
     changes,
-    // create_customer adds a customer:// resource to resources/list
+    // create_customer adds a customer-db://customers/{id} resource to resources/list
     listChanged: readOnly ? [] : ['resources'],
     readiness: { database: () => repository.ping() },
     close: () => repository.close(),

@@ -17,7 +17,7 @@ const options = {
   },
   environment: {
     env: 'ENVIRONMENT',
-    description: 'the environment config://app-info reports',
+    description: 'the environment demo://app-info reports',
     defaultText: 'development',
     schema: z.string().min(1).max(64).default('development'),
   },
@@ -39,7 +39,6 @@ export const demoCli: ServerCli<typeof options> = {
         concurrency: 8,
         logger,
       }),
-      jokeApiUrl,
       random: secureRandomInt,
       now: () => new Date(),
       environment,

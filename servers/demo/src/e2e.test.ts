@@ -39,11 +39,11 @@ afterAll(() => jokes.close());
 async function exerciseEverything({ client }: Connected) {
   const tools = (await client.listTools()).tools.map((t) => t.name);
   expect(tools).toEqual([
-    'generate_random_number',
-    'fetch_joke',
     'count_down',
-    'show_mixed_content',
+    'fetch_joke',
+    'generate_random_number',
     'order_coffee',
+    'show_mixed_content',
   ]);
   const random = await client.callTool({
     name: 'generate_random_number',
@@ -83,8 +83,8 @@ async function exerciseEverything({ client }: Connected) {
   expect(bad.isError).toBe(true);
 
   const resources = (await client.listResources()).resources.map((r) => r.uri);
-  expect(resources.slice(0, 3)).toEqual(['config://app-info', 'demo://clock', 'demo://numbers/1']);
-  const info = await client.readResource({ uri: 'config://app-info' });
+  expect(resources.slice(0, 3)).toEqual(['demo://app-info', 'demo://clock', 'demo://numbers/1']);
+  const info = await client.readResource({ uri: 'demo://app-info' });
   const appInfo = JSON.parse(String((info.contents[0] as { text: string }).text));
   expect(appInfo).toEqual({ app_name: 'mcp-stack demo', environment: 'e2e', version: expect.any(String) });
   await client.readResource({ uri: 'demo://clock' });

@@ -23,7 +23,6 @@ afterAll(() => upstream.close());
 function deps(overrides: Partial<DemoDeps> = {}): DemoDeps {
   return {
     jokes: createHttpClient({ baseUrl: JOKES, timeoutMs: 500, retry: { limit: 2, baseDelayMs: 1 } }),
-    jokeApiUrl: JOKES,
     random: (min) => min,
     now: () => new Date('2026-01-02T03:04:05.000Z'),
     environment: 'test',
@@ -47,12 +46,13 @@ afterEach(() => connected.close());
 describe('tools', () => {
   it('lists every tool with a description, input and output schemas and annotations', async () => {
     const { tools } = await client.listTools();
+    // by name: the same order on every process (core sorts tools/list)
     expect(tools.map((t) => t.name)).toEqual([
-      'generate_random_number',
-      'fetch_joke',
       'count_down',
-      'show_mixed_content',
+      'fetch_joke',
+      'generate_random_number',
       'order_coffee',
+      'show_mixed_content',
     ]);
     for (const tool of tools) {
       expect(tool.description?.length).toBeGreaterThan(20);
@@ -102,14 +102,11 @@ describe('tools', () => {
         return HttpResponse.json({ id: 7, type: 'general', setup: 'Why?', punchline: 'Because.' });
       });
 
-    it('returns the setup and punchline as data, and "setup - punchline" as text', async () => {
+    it('returns the setup and punchline as data, and the same JSON as its only text', async () => {
       upstream.use(joke());
       const result = await client.callTool({ name: 'fetch_joke', arguments: {} });
       expect(result.structuredContent).toEqual({ setup: 'Why?', punchline: 'Because.' });
-      expect(result.content).toEqual([
-        { type: 'text', text: '{"setup":"Why?","punchline":"Because."}' },
-        { type: 'text', text: 'Why? - Because.' },
-      ]);
+      expect(result.content).toEqual([{ type: 'text', text: '{"setup":"Why?","punchline":"Because."}' }]);
       expect(jokeRequests).toBe(1);
     });
 
@@ -124,8 +121,11 @@ describe('tools', () => {
       expect(jokeRequests).toBe(3);
       expect(result.isError).toBe(true);
       expect(text(result)).toMatch(
-        /^UPSTREAM_ERROR: the joke API at http:\/\/jokes\.test\/random_joke failed: .*503.*tried 3 times/,
+        /^UPSTREAM_ERROR: the joke API failed: GET \/random_joke answered 503.*tried 3 times.*\(ref: [0-9a-f]{12}\)$/,
       );
+      // the API's address is the server's business: logged under the ref, never shown
+      expect(JSON.stringify(result)).not.toContain('jokes.test');
+      expect(result._meta?.['mcp-stack/error']).toMatchObject({ code: 'UPSTREAM_ERROR', retryable: true });
     });
 
     it('names the field when the joke API answers something else', async () => {
@@ -137,7 +137,10 @@ describe('tools', () => {
     it('reports an unreachable joke API as unavailable', async () => {
       upstream.use(http.get(JOKES, () => HttpResponse.error()));
       const result = await client.callTool({ name: 'fetch_joke', arguments: {} });
-      expect(text(result)).toMatch(/^UPSTREAM_ERROR: the joke API at .* is unavailable \(tried 3 times\)/);
+      expect(text(result)).toMatch(
+        /^UPSTREAM_ERROR: the joke API failed: GET \/random_joke is unavailable \(tried 3 times\)/,
+      );
+      expect(JSON.stringify(result)).not.toContain('jokes.test');
     });
   });
 
@@ -217,9 +220,9 @@ describe('tools', () => {
 });
 
 describe('resources', () => {
-  it('reads config://app-info as JSON', async () => {
-    const { contents } = await client.readResource({ uri: 'config://app-info' });
-    expect(contents[0]).toMatchObject({ uri: 'config://app-info', mimeType: 'application/json' });
+  it('reads demo://app-info as JSON', async () => {
+    const { contents } = await client.readResource({ uri: 'demo://app-info' });
+    expect(contents[0]).toMatchObject({ uri: 'demo://app-info', mimeType: 'application/json' });
     expect(JSON.parse(String((contents[0] as { text: string }).text))).toEqual({
       app_name: 'mcp-stack demo',
       environment: 'test',
@@ -238,7 +241,7 @@ describe('resources', () => {
       pages++;
     } while (cursor !== undefined && pages < 20);
     expect(pages).toBe(4);
-    expect(uris.slice(0, 2)).toEqual(['config://app-info', 'demo://clock']);
+    expect(uris.slice(0, 2)).toEqual(['demo://app-info', 'demo://clock']);
     expect(uris.slice(2)).toEqual(Array.from({ length: 100 }, (_, i) => `demo://numbers/${i + 1}`));
   });
 
@@ -307,9 +310,9 @@ describe('prompts', () => {
     });
   });
 
-  it('embeds config://app-info in explain_app_info', async () => {
+  it('embeds demo://app-info in explain_app_info', async () => {
     const { messages } = await client.getPrompt({ name: 'explain_app_info' });
-    expect(messages[0]?.content).toMatchObject({ type: 'resource', resource: { uri: 'config://app-info' } });
+    expect(messages[0]?.content).toMatchObject({ type: 'resource', resource: { uri: 'demo://app-info' } });
     expect(messages[1]?.content).toMatchObject({ type: 'text' });
   });
 });
@@ -374,9 +377,7 @@ describe('secureRandomInt', () => {
         size: 'large',
         oat_milk: true,
       });
-      expect((result.content as Array<{ text: string }>)[1]?.text).toBe(
-        '2 large coffees with oat milk for Ada',
-      );
+      expect(result.content).toEqual([{ type: 'text', text: JSON.stringify(result.structuredContent) }]);
     });
 
     it('orders nothing when the person declines, or answers out of the form', async () => {

@@ -14,9 +14,8 @@ import { randomNumberTool } from './tools/random-number.ts';
 export const DEMO_NAME = 'demo';
 
 export interface DemoDeps {
-  /** The joke API, through core's HTTP client (timeouts, retries). */
+  /** The joke API, through core's HTTP client (timeouts, retries); its address is never shown to a client. */
   jokes: HttpClient;
-  jokeApiUrl: string;
   random: RandomInt;
   now: () => Date;
   environment: string;
@@ -37,10 +36,10 @@ export function createDemoServer(deps: DemoDeps): ServerDefinition {
     version: deps.version,
     title: 'mcp-stack demo',
     instructions:
-      'A tour of what an MCP server offers. Tools: generate_random_number, fetch_joke, count_down (progress and cancellation), show_mixed_content, order_coffee (asks the person through a form). Resources: config://app-info, demo://numbers/{n}, demo://clock (subscribe for updates). Prompts: greeting_prompt, explain_app_info.',
+      'A tour of what an MCP server offers. Tools: generate_random_number, fetch_joke, count_down (progress and cancellation), show_mixed_content, order_coffee (asks the person through a form). Resources: demo://app-info, demo://numbers/{n}, demo://clock (subscribe for updates). Prompts: greeting_prompt, explain_app_info.',
     tools: [
       randomNumberTool(deps.random),
-      jokeTool(deps.jokes, deps.jokeApiUrl),
+      jokeTool(deps.jokes),
       countDownTool(),
       mixedContentTool(appInfo),
       orderCoffeeTool(),

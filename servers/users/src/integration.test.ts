@@ -1,4 +1,11 @@
-import { type Connected, captureLogs, connectInMemory, serveForTest } from '@mcp-stack/core/testing';
+import {
+  type Connected,
+  captureLogs,
+  connectInMemory,
+  errorDataOf,
+  serveForTest,
+  textOf,
+} from '@mcp-stack/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserPage, UserRecord } from './schemas.ts';
 import { createUsersServer } from './server.ts';
@@ -7,6 +14,8 @@ import { API_KEY, startTestUsersApi, type TestUsersApi } from './test-fixtures/u
 import { createUsersApiClient } from './users-api.ts';
 
 const PASSWORD = 'integration-secret-password';
+/** The reference core gives an upstream failure (the whole error is logged under it). */
+const REF = '[0-9a-f]{12}';
 const serverLogs = captureLogs();
 const apiLogs = captureLogs();
 let api: TestUsersApi;
@@ -106,17 +115,24 @@ describe('the users server over a real users-api', () => {
     );
     expect(
       await fail('register_user', { username: 'Not Valid', email: 'nv@example.com', password: PASSWORD }),
-    ).toBe('INVALID_INPUT: username: expected 3 to 32 characters of a-z, 0-9, _, . or -');
+    ).toBe(
+      // the API's rule, in the tool's schema: refused before a call
+      'INVALID_INPUT: invalid arguments for register_user: username: expected 3 to 32 characters of a-z, 0-9, _, . or -',
+    );
     expect(
       await fail('register_user', { username: 'dave', email: 'not-an-email', password: PASSWORD }),
-    ).toMatch(/^INVALID_INPUT: email: /);
+    ).toMatch(/^INVALID_INPUT: invalid arguments for register_user: email: /);
     const short = await fail('register_user', {
       username: 'erin',
       email: 'erin@example.com',
       password: 'short7!',
     });
-    expect(short).toBe('INVALID_INPUT: password: expected at least 8 characters');
-    expect(await fail('update_user', { user_id: bob.id, email: 'bad' })).toMatch(/^INVALID_INPUT: email: /);
+    expect(short).toBe(
+      'INVALID_INPUT: invalid arguments for register_user: password: expected at least 8 characters',
+    );
+    expect(await fail('update_user', { user_id: bob.id, email: 'bad' })).toMatch(
+      /^INVALID_INPUT: invalid arguments for update_user: email: /,
+    );
     expect(await fail('list_users', { cursor: 'forged' })).toBe(
       'INVALID_INPUT: cursor: not a cursor this API issued; pass next_cursor back unchanged',
     );
@@ -130,8 +146,10 @@ describe('the users server over a real users-api', () => {
       createUsersServer({ api: createUsersApiClient({ baseUrl: api.url, apiKey: 'wrong-key' }) }),
     );
     try {
-      expect(await errorText(wrongKey.client, 'get_user', { user_id: 1 })).toBe(
-        `UPSTREAM_ERROR: users API at ${api.url} refused this server's credentials (401): set USERS_API_KEY to the key the API expects`,
+      expect(await errorText(wrongKey.client, 'get_user', { user_id: 1 })).toMatch(
+        new RegExp(
+          `^UPSTREAM_ERROR: the users API refused this server's credentials \\(401\\): set USERS_API_KEY to the key the API expects \\(ref: ${REF}\\)$`,
+        ),
       );
     } finally {
       await wrongKey.close();
@@ -144,16 +162,22 @@ describe('the users server over a real users-api', () => {
       }),
     );
     try {
-      expect(await errorText(down.client, 'get_user', { user_id: 1 })).toBe(
-        `UPSTREAM_ERROR: users API at ${stopped.url} is unavailable (tried 3 times)`,
+      const unavailable = await down.client.callTool({ name: 'get_user', arguments: { user_id: 1 } });
+      expect(textOf(unavailable)).toMatch(
+        new RegExp(`^UPSTREAM_ERROR: the users API is unavailable \\(tried 3 times\\) \\(ref: ${REF}\\)$`),
       );
+      // where the API is stays in the log, under the ref the agent can quote
+      expect(JSON.stringify(unavailable)).not.toContain(new URL(stopped.url).host);
+      expect(errorDataOf(unavailable)).toMatchObject({ code: 'UPSTREAM_ERROR', retryable: true });
       expect(
         await errorText(down.client, 'register_user', {
           username: 'zed',
           email: 'z@example.com',
           password: PASSWORD,
         }),
-      ).toBe(`UPSTREAM_ERROR: users API at ${stopped.url} is unavailable (tried 1 time)`);
+      ).toMatch(
+        new RegExp(`^UPSTREAM_ERROR: the users API is unavailable \\(tried 1 time\\) \\(ref: ${REF}\\)$`),
+      );
     } finally {
       await down.close();
     }

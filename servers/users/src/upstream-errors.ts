@@ -9,8 +9,10 @@ export interface ApiRefusal {
 
 /** What a failed call was about, for the message. */
 export interface CallContext {
-  /** The API's base URL as shown to callers (no credentials). */
+  /** The API's base URL (no credentials): named only for the operator (`/readyz`), never to a client. */
   apiUrl: string;
+  /** Name the URL in the message: only for the readiness check, which an operator reads. */
+  showUrl?: boolean;
   /** The user the call was about, when there was one. */
   userId?: number;
 }
@@ -18,22 +20,32 @@ export interface CallContext {
 /**
  * An upstream failure as an error an agent can act on: `NOT_FOUND: no user with id 42`,
  * `CONFLICT: username alice is taken`, `INVALID_INPUT: email: expected an email address...`,
- * `UPSTREAM_ERROR: users API at http://localhost:8000 is unavailable (tried 3 times)`. Anything
- * that is not an HttpError (a full queue, a cancellation, a bug) is returned as it is.
+ * `UPSTREAM_ERROR: the users API is unavailable (tried 3 times)`. The API's address is the
+ * operator's business: core logs the whole error (URL, status, cause) under a ref the client gets.
+ * Anything that is not an HttpError (a full queue, a cancellation, a bug) is returned as it is.
  */
 export function upstreamError(error: unknown, context: CallContext): unknown {
   if (!(error instanceof HttpError)) return error;
-  const { apiUrl } = context;
+  const api = context.showUrl ? `users API at ${context.apiUrl}` : 'the users API';
   const tried = `(tried ${error.attempts} time${error.attempts === 1 ? '' : 's'})`;
-  const where = { details: { status: error.status, attempts: error.attempts }, cause: error };
+  const retryAfterMs = error.details?.retryAfterMs;
+  const where = {
+    details: {
+      status: error.status,
+      attempts: error.attempts,
+      ...(typeof retryAfterMs === 'number' && { retryAfterMs }),
+    },
+    cause: error,
+  };
+  const path = pathOf(error.url);
   const refusal = readRefusal(error.bodyExcerpt);
   const field = refusal.field;
   if (error instanceof ResponseTooLargeError) {
     // not the agent's doing, and the same call would bring the same answer: say so, and where
     return new AppError(
       'UPSTREAM_ERROR',
-      `users API at ${apiUrl} answered ${error.method} ${new URL(error.url).pathname} with more than ${error.limitBytes} bytes (USERS_API_MAX_RESPONSE_BYTES); the answer was refused unread`,
-      where,
+      `${api} answered ${error.method} ${path} with more than ${error.limitBytes} bytes (USERS_API_MAX_RESPONSE_BYTES); the answer was refused unread`,
+      { ...where, details: { ...where.details, retryable: false } },
     );
   }
   const withField = (extra: Record<string, unknown>) => ({
@@ -51,8 +63,8 @@ export function upstreamError(error: unknown, context: CallContext): unknown {
       // a 404 that is not about a user: the URL probably points at something else
       return new AppError(
         'UPSTREAM_ERROR',
-        `users API at ${apiUrl} answered 404 for ${error.method} ${new URL(error.url).pathname}: check USERS_API_URL`,
-        where,
+        `${api} answered 404 for ${error.method} ${path}: check USERS_API_URL`,
+        { ...where, details: { ...where.details, retryable: false } },
       );
     case 'CONFLICT':
       return new AppError(
@@ -69,33 +81,39 @@ export function upstreamError(error: unknown, context: CallContext): unknown {
     case 'FORBIDDEN':
       return new AppError(
         'UPSTREAM_ERROR',
-        `users API at ${apiUrl} refused this server's credentials (${error.status}): set USERS_API_KEY to the key the API expects`,
-        where,
+        `${api} refused this server's credentials (${error.status}): set USERS_API_KEY to the key the API expects`,
+        { ...where, details: { ...where.details, retryable: false } },
       );
     case 'RATE_LIMITED':
-      return new AppError(
-        'RATE_LIMITED',
-        `users API at ${apiUrl} is rate limiting calls: retry later ${tried}`,
-        where,
-      );
+      return new AppError('RATE_LIMITED', `${api} is rate limiting calls: retry later ${tried}`, where);
     case 'UPSTREAM_TIMEOUT':
       return new AppError(
         'UPSTREAM_TIMEOUT',
-        `users API at ${apiUrl} did not answer in time ${tried}${mayHaveApplied(error)}`,
+        `${api} did not answer in time ${tried}${mayHaveApplied(error)}`,
         where,
       );
     case 'UPSTREAM_ERROR':
       if (error.status !== undefined && error.status < 500 && error.status >= 200) {
         // answered, but not with what the contract says (a body that does not match, say)
-        return new AppError('UPSTREAM_ERROR', `users API at ${apiUrl}: ${error.message}`, where);
+        return new AppError(
+          'UPSTREAM_ERROR',
+          `${api}: ${error.message.replace(error.url, context.showUrl ? error.url : path)}`,
+          { ...where, details: { ...where.details, retryable: false } },
+        );
       }
-      return new AppError(
-        'UPSTREAM_ERROR',
-        `users API at ${apiUrl} is unavailable ${tried}${mayHaveApplied(error)}`,
-        where,
-      );
+      return new AppError('UPSTREAM_ERROR', `${api} is unavailable ${tried}${mayHaveApplied(error)}`, where);
     default:
       return error;
+  }
+}
+
+/** The path and query of a URL, without its origin. */
+function pathOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.pathname}${parsed.search}`;
+  } catch {
+    return '';
   }
 }
 

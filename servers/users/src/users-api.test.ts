@@ -104,14 +104,14 @@ describe('users API client: errors an agent can act on', () => {
   it('UPSTREAM_ERROR for a wrong API key, saying which setting to fix', async () => {
     server.use(http.get(`${BASE}/users/1`, refusal(401, 'UNAUTHORIZED', 'missing or wrong API key')));
     expect(text(await failure(client().get(1)))).toBe(
-      `UPSTREAM_ERROR: users API at ${BASE} refused this server's credentials (401): set USERS_API_KEY to the key the API expects`,
+      `UPSTREAM_ERROR: the users API refused this server's credentials (401): set USERS_API_KEY to the key the API expects`,
     );
   });
 
   it('UPSTREAM_ERROR for a 404 that is not about a user (USERS_API_URL points elsewhere)', async () => {
     server.use(http.get(`${BASE}/users/1`, () => new HttpResponse('Not Found', { status: 404 })));
     expect(text(await failure(client().get(1)))).toBe(
-      `UPSTREAM_ERROR: users API at ${BASE} answered 404 for GET /users/1: check USERS_API_URL`,
+      `UPSTREAM_ERROR: the users API answered 404 for GET /users/1: check USERS_API_URL`,
     );
   });
 
@@ -119,9 +119,9 @@ describe('users API client: errors an agent can act on', () => {
     server.use(http.get(`${BASE}/users/1`, () => HttpResponse.json({ id: 'one' })));
     const error = await failure(client().get(1));
     expect(error.code).toBe('UPSTREAM_ERROR');
-    expect(error.message).toContain(
-      `users API at ${BASE}: GET ${BASE}/users/1 answered an unexpected body: id:`,
-    );
+    expect(error.message).toContain('the users API: GET /users/1 answered an unexpected body: id:');
+    // the same call brings the same body: not worth a retry
+    expect(error.details).toMatchObject({ retryable: false });
   });
 });
 
@@ -137,7 +137,7 @@ describe('users API client: answer size', () => {
     const error = await failure(client({ maxResponseBytes: 2048 }).get(42));
     expect(error.code).toBe('UPSTREAM_ERROR');
     expect(error.message).toBe(
-      `users API at ${BASE} answered GET /users/42 with more than 2048 bytes (USERS_API_MAX_RESPONSE_BYTES); the answer was refused unread`,
+      `the users API answered GET /users/42 with more than 2048 bytes (USERS_API_MAX_RESPONSE_BYTES); the answer was refused unread`,
     );
     expect(seen).toEqual(['GET /users/42']);
     expect(sleeps).toEqual([]);
@@ -167,7 +167,7 @@ describe('users API client: retries', () => {
   it('gives up after 1 + retries GETs: UPSTREAM_ERROR ... is unavailable (tried 3 times)', async () => {
     server.use(http.get(`${BASE}/users`, unavailable));
     expect(text(await failure(client().list({})))).toBe(
-      `UPSTREAM_ERROR: users API at ${BASE} is unavailable (tried 3 times)`,
+      `UPSTREAM_ERROR: the users API is unavailable (tried 3 times)`,
     );
     expect(seen).toHaveLength(3);
     expect(text(await failure(client({ retries: 0 }).list({})))).toMatch(/\(tried 1 time\)$/);
@@ -178,7 +178,7 @@ describe('users API client: retries', () => {
     const register = await failure(
       client().register({ username: 'x', email: 'x@example.com', password: 'pw-12345678' }),
     );
-    expect(text(register)).toBe(`UPSTREAM_ERROR: users API at ${BASE} is unavailable (tried 1 time)`);
+    expect(text(register)).toBe(`UPSTREAM_ERROR: the users API is unavailable (tried 1 time)`);
     const update = await failure(client().update(42, { email: 'new@example.com' }));
     expect(update.code).toBe('UPSTREAM_ERROR');
     expect(seen).toEqual(['POST /users/register', 'PATCH /users/42']);
@@ -199,7 +199,7 @@ describe('users API client: retries', () => {
   it('reports an unreachable API as unavailable, with the tries', async () => {
     server.use(http.get(`${BASE}/users/1`, () => HttpResponse.error()));
     expect(text(await failure(client().get(1)))).toBe(
-      `UPSTREAM_ERROR: users API at ${BASE} is unavailable (tried 3 times)`,
+      `UPSTREAM_ERROR: the users API is unavailable (tried 3 times)`,
     );
   });
 
@@ -211,7 +211,7 @@ describe('users API client: retries', () => {
       }),
     );
     const error = await failure(client({ timeoutMs: 50, retries: 1 }).get(1));
-    expect(text(error)).toBe(`UPSTREAM_TIMEOUT: users API at ${BASE} did not answer in time (tried 2 times)`);
+    expect(text(error)).toBe(`UPSTREAM_TIMEOUT: the users API did not answer in time (tried 2 times)`);
   });
 
   it('says a change that got no answer may have been made, so the agent looks before sending it again', async () => {
@@ -224,7 +224,7 @@ describe('users API client: retries', () => {
       client({ timeoutMs: 50 }).register({ username: 'x', email: 'x@example.com', password: 'pw-12345678' }),
     );
     expect(text(register)).toBe(
-      `UPSTREAM_TIMEOUT: users API at ${BASE} did not answer in time (tried 1 time); the change may have been made ` +
+      `UPSTREAM_TIMEOUT: the users API did not answer in time (tried 1 time); the change may have been made ` +
         'before the connection was lost: check with get_user or list_users before sending it again',
     );
     const update = await failure(client({ timeoutMs: 50 }).update(42, { email: 'new@example.com' }));
@@ -234,7 +234,7 @@ describe('users API client: retries', () => {
     const refused = await failure(
       client().register({ username: 'x', email: 'x@example.com', password: 'pw-12345678' }),
     );
-    expect(text(refused)).toBe(`UPSTREAM_ERROR: users API at ${BASE} is unavailable (tried 1 time)`);
+    expect(text(refused)).toBe(`UPSTREAM_ERROR: the users API is unavailable (tried 1 time)`);
   });
 });
 

@@ -125,10 +125,14 @@ export function createUsersApiClient(options: UsersApiClientOptions): UsersApiCl
         }),
       ),
     remove: (id, signal) => call(id, async () => void (await http.delete(`/users/${id}`, signalOf(signal)))),
-    health: (signal) =>
-      call(undefined, async () => {
+    // the readiness check is read by an operator (/readyz), who needs the address
+    health: async (signal) => {
+      try {
         await http.get('/healthz', { schema: Health, cache: false, timeoutMs: 2_000, ...signalOf(signal) });
-      }),
+      } catch (error) {
+        throw upstreamError(error, { apiUrl: url, showUrl: true });
+      }
+    },
     cacheStats: () => http.cacheStats(),
   };
 }

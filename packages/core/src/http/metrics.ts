@@ -10,7 +10,8 @@ import { busMetrics, httpCacheMetrics } from './metrics-shared.ts';
 /** What the tables report about each request and tool call (see dispatch.ts). */
 export interface Observer {
   request(method: string, seconds: number, ok: boolean): void;
-  toolCall(tool: string, outcome: 'ok' | 'error', seconds: number): void;
+  /** `code`: the error code of a tool error result (`NOT_FOUND`, `INTERNAL`…). */
+  toolCall(tool: string, outcome: 'ok' | 'error', seconds: number, code?: string): void;
   /** A task created or ended (Tasks extension). */
   task(event: TaskEvent): void;
 }
@@ -165,6 +166,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     'tool calls by tool and outcome (error: a tool error result)',
     'histogram',
   );
+  const toolErrors = hot(
+    'mcp_tool_errors_total',
+    'tool calls that ended in a tool error result, by tool and error code (INVALID_INPUT, NOT_FOUND, UPSTREAM_ERROR, INTERNAL…)',
+    'counter',
+  );
   const limited = hot('mcp_rate_limited_total', 'requests refused with 429', 'counter');
   const tasksCreated = hot('mcp_tasks_created_total', 'tasks created (Tasks extension)', 'counter');
   const tasksCreatedSeries = tasksCreated.add('', {});
@@ -294,9 +300,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       const key = ok ? method : `${method}\0error`;
       requests.inc(requests.find(key) ?? requests.add(key, { method, outcome: ok ? 'ok' : 'error' }));
     },
-    toolCall(tool, outcome, seconds) {
+    toolCall(tool, outcome, seconds, code) {
       const key = outcome === 'ok' ? tool : `${tool}\0error`;
       toolCalls.observe(toolCalls.find(key) ?? toolCalls.add(key, { tool, outcome }), seconds);
+      if (outcome === 'ok') return;
+      const errorKey = `${tool}\0${code ?? 'INTERNAL'}`;
+      toolErrors.inc(
+        toolErrors.find(errorKey) ?? toolErrors.add(errorKey, { tool, code: code ?? 'INTERNAL' }),
+      );
     },
     rateLimited() {
       limited.inc(limitedSeries);

@@ -305,6 +305,7 @@ describe('metrics and probes', () => {
     try {
       await raw(served.url, { body: callTool('add', { a: 1, b: 2 }) });
       await raw(served.url, { body: callTool('find_thing', { id: 'x' }) });
+      await raw(served.url, { body: callTool('add', { a: 'one', b: 2 }) });
       expect((await fetch(`${served.origin}/healthz`)).status).toBe(200);
       expect((await fetch(`${served.origin}/readyz`)).status).toBe(200);
       const response = await fetch(`${served.origin}/metrics`);
@@ -313,7 +314,11 @@ describe('metrics and probes', () => {
       const text = await response.text();
       expect(text).toMatch(/^mcp_tool_call_duration_seconds_count\{tool="add",outcome="ok"\} 1$/m);
       expect(text).toMatch(/^mcp_tool_call_duration_seconds_count\{tool="find_thing",outcome="error"\} 1$/m);
-      expect(text).toMatch(/^mcp_requests_total\{method="tools\/call",outcome="ok"\} 2$/m);
+      // a tool error is a JSON-RPC success: its own counter shows the failing tools, by code
+      expect(text).toMatch(/^mcp_requests_total\{method="tools\/call",outcome="ok"\} 3$/m);
+      expect(text).toMatch(/^mcp_tool_errors_total\{tool="find_thing",code="NOT_FOUND"\} 1$/m);
+      expect(text).toMatch(/^mcp_tool_errors_total\{tool="add",code="INVALID_INPUT"\} 1$/m);
+      expect(text).not.toMatch(/^mcp_tool_errors_total\{tool="add",code="NOT_FOUND"/m);
       expect(text).toMatch(/^mcp_http_responses_total\{status="200"\} \d+$/m);
       expect(text).toMatch(/^mcp_sessions_open 0$/m);
       expect(text).toContain('process_resident_memory_bytes');

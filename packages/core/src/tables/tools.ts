@@ -2,7 +2,7 @@ import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/sdk/typ
 import type { z } from 'zod';
 import type { MethodHandler, TablesObserver } from '../dispatch.ts';
 import type { ModernMeta } from '../era.ts';
-import { AppError, invalidInput, toToolErrorResult } from '../errors.ts';
+import { AppError, ERROR_META_KEY, type ErrorCode, invalidInput, toToolErrorResult } from '../errors.ts';
 import { passesThrough } from '../input.ts';
 import { toJsonSchema } from '../json-schema.ts';
 import { clip, protocolError } from '../protocol-error.ts';
@@ -18,7 +18,10 @@ interface BuiltTool {
 /** tools/list built once; tools/call: scopes, input check, handler, output check, errors as results. */
 export function buildTools(tools: ReadonlyArray<AnyTool>, observer?: TablesObserver, tasks?: TaskEngine) {
   const byName = new Map<string, BuiltTool>();
-  const listed = tools.map((tool) => {
+  // listed by name, whatever order the definition built them in: the same list on every
+  // process and deploy, so a client's cache of it (2026-07-28) stays valid
+  const sorted = [...tools].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const listed = sorted.map((tool) => {
     const input = inputObject(tool.input);
     byName.set(tool.name, { tool, input, output: tool.output });
     return {
@@ -46,11 +49,9 @@ export function buildTools(tools: ReadonlyArray<AnyTool>, observer?: TablesObser
       if (!observer) return callTool(built, params.arguments, ctx);
       const started = performance.now();
       const result = await callTool(built, params.arguments, ctx);
-      observer.toolCall(
-        built.tool.name,
-        result.isError ? 'error' : 'ok',
-        (performance.now() - started) / 1000,
-      );
+      const seconds = (performance.now() - started) / 1000;
+      if (!result.isError) observer.toolCall(built.tool.name, 'ok', seconds);
+      else observer.toolCall(built.tool.name, 'error', seconds, errorCodeOf(result));
       return result;
     };
     // a task tool may answer a CreateTaskResult and run on in the background (tasks/engine.ts)
@@ -93,15 +94,20 @@ async function callTool(built: BuiltTool, args: unknown, ctx: HandlerContext): P
         `${tool.name} returned data that does not match its output schema: ${checked.error.message}`,
       );
     }
+    // the contract's one result shape: the data as structuredContent and the same JSON as the only text
     const content: ContentBlock[] = [{ type: 'text', text: JSON.stringify(checked.data) }];
-    if (tool.summary)
-      content.push({ type: 'text', text: (tool.summary as (data: unknown) => string)(checked.data) });
     return { content, structuredContent: checked.data as Record<string, unknown> };
   } catch (error) {
     // a question to the client, or a protocol fault (-32021), is the request's answer, not a tool error
     if (passesThrough(error)) throw error;
     return toToolErrorResult(error, { logger });
   }
+}
+
+/** The code a tool error result carries in `_meta` (INTERNAL when a handler built its own). */
+function errorCodeOf(result: CallToolResult): ErrorCode {
+  const data = result._meta?.[ERROR_META_KEY] as { code?: ErrorCode } | undefined;
+  return data?.code ?? 'INTERNAL';
 }
 
 function missingScopes(tool: AnyTool, ctx: HandlerContext): string[] {

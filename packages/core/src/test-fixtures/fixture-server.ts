@@ -28,7 +28,6 @@ export function createFixtureServer(options: { tickMs?: number } = {}): ServerDe
         input: { a: z.number().describe('first addend'), b: z.number().describe('second addend') },
         output: z.object({ sum: z.number() }),
         annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
-        summary: ({ sum }) => `the sum is ${sum}`,
         handler: ({ a, b }) => ({ sum: a + b }),
       }),
       defineTool({

@@ -1,15 +1,18 @@
+import { DESTRUCTIVE_VERBS, READ_VERBS, TOOL_VERBS } from '@mcp-stack/core';
 import { snakeCase } from '../names.ts';
 import type { Json } from './load.ts';
+import { sampleJson } from './sample.ts';
 import { fieldSource, isObject, objectParts, Resolver, Unmappable, zodSource } from './zod-source.ts';
 
 export const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 type Method = (typeof METHODS)[number];
 
+/** All four hints, explicit (core's agent contract). */
 export interface ToolAnnotationsPlan {
   readOnlyHint: boolean;
-  destructiveHint?: boolean;
-  idempotentHint?: boolean;
-  openWorldHint: true;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
 }
 
 /** Where one tool argument goes in the request. */
@@ -22,6 +25,8 @@ export interface ArgPlan {
   required: boolean;
   /** zod source, with `.optional()`/`.default()` when not required. */
   zod: string;
+  /** A numeric id (core's `numericId`: a number or its digits). */
+  numericId?: boolean;
 }
 
 /** Everything needed to write one tool file. */
@@ -40,6 +45,10 @@ export interface ToolPlan {
   output?: string;
   /** Set when the success body is an array: the output wraps it as `{ items }`. */
   wrapArray?: boolean;
+  /** A DELETE without a JSON answer: the output says what was deleted, `{ deleted: true, <path args> }`. */
+  deleted?: boolean;
+  /** For the generated test: a success answer the output schema accepts (JSON), when one could be made. */
+  successBody?: unknown;
   annotations: ToolAnnotationsPlan;
 }
 
@@ -59,20 +68,37 @@ export interface Mapping {
   /** How the API authenticates, from its security schemes. */
   auth: { kind: 'bearer' } | { kind: 'apiKey'; header: string } | { kind: 'none' };
   title: string;
+  /** Answer schemas several operations use, declared once in src/schemas.ts, in order. */
+  shared: Array<{ id: string; source: string }>;
 }
 
-export function annotationsFor(method: string): ToolAnnotationsPlan {
+/**
+ * The four hints, by the agent contract's meaning: a read is read-only and idempotent; PUT and
+ * PATCH overwrite what was there (destructive), DELETE removes it; a tool named with a destructive
+ * verb (`update_`, `cancel_`…) is destructive whatever its method. `openWorldHint` is false: the
+ * API is the deployment's own service (set it true by hand for a public API you do not run).
+ */
+export function annotationsFor(method: string, name = ''): ToolAnnotationsPlan {
+  const verb = name.split('_')[0] ?? '';
+  const plan = (readOnlyHint: boolean, destructiveHint: boolean, idempotentHint: boolean) => ({
+    readOnlyHint,
+    destructiveHint,
+    idempotentHint,
+    openWorldHint: false,
+  });
   switch (method.toUpperCase()) {
     case 'GET':
     case 'HEAD':
     case 'OPTIONS':
-      return { readOnlyHint: true, openWorldHint: true };
+      return plan(true, false, true);
     case 'PUT':
-      return { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true };
     case 'DELETE':
-      return { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true };
+      return plan(false, true, true);
+    case 'PATCH':
+      return plan(false, true, false);
     default:
-      return { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true };
+      if (READ_VERBS.has(verb)) return plan(true, false, true);
+      return plan(false, DESTRUCTIVE_VERBS.has(verb), false);
   }
 }
 
@@ -82,8 +108,8 @@ const VERB: Record<string, string> = {
   put: 'replace',
   patch: 'update',
   delete: 'delete',
-  head: 'head',
-  options: 'options',
+  head: 'check',
+  options: 'describe',
 };
 
 /** `getUserById` → `get_user_by_id`; without one, `GET /users/{id}` → `get_users_by_id`. */
@@ -97,7 +123,8 @@ export function toolName(method: string, path: string, operationId?: string): st
       .map((part) => (part.startsWith('{') ? `by_${snakeCase(part)}` : snakeCase(part)));
     name = [VERB[method] ?? method, ...words].join('_');
   }
-  if (!/^[a-z]/.test(name)) name = `call_${name}`;
+  // a verb first (the agent contract): `health` → `get_health`
+  if (!TOOL_VERBS.includes(name.split('_')[0] ?? '')) name = `${VERB[method] ?? 'call'}_${name}`;
   return name.slice(0, 64).replace(/_+$/, '');
 }
 
@@ -113,6 +140,7 @@ function matches(
 /** One tool per operation of an OpenAPI 3.0/3.1 document; what cannot be mapped is skipped with a warning. */
 export function mapOpenApi(doc: Json, options: MapOptions = {}): Mapping {
   const resolver = new Resolver(doc);
+  resolver.shared = { names: sharedComponents(doc), defs: new Map() };
   const tools: ToolPlan[] = [];
   const warnings: string[] = [];
   const taken = new Set<string>();
@@ -142,7 +170,13 @@ export function mapOpenApi(doc: Json, options: MapOptions = {}): Mapping {
           name = `${name}_${n}`;
         }
         taken.add(name);
-        tools.push({ ...plan, name, ...(operationId && { operationId }), tags });
+        tools.push({
+          ...plan,
+          name,
+          ...(operationId && { operationId }),
+          tags,
+          annotations: annotationsFor(method, name),
+        });
       } catch (error) {
         if (!(error instanceof Unmappable)) throw error;
         warnings.push(`skipped ${label}: ${error.message}`);
@@ -158,7 +192,29 @@ export function mapOpenApi(doc: Json, options: MapOptions = {}): Mapping {
     ...(first && /^https?:\/\//.test(first) && !first.includes('{') && { serverUrl: first }),
     auth: authOf(doc),
     title: typeof info.title === 'string' ? info.title : 'the API',
+    shared: [...resolver.shared.defs].map(([id, source]) => ({ id, source })),
   };
+}
+
+/** The component schemas the success answers of two or more operations refer to. */
+function sharedComponents(doc: Json): Set<string> {
+  const uses = new Map<string, number>();
+  const paths = isObject(doc.paths) ? doc.paths : {};
+  for (const item of Object.values(paths)) {
+    if (!isObject(item)) continue;
+    for (const method of METHODS) {
+      const op = item[method];
+      if (!isObject(op) || !isObject(op.responses)) continue;
+      const success = Object.entries(op.responses).filter(([status]) => /^2/.test(status));
+      const refs = new Set(
+        [...JSON.stringify(success).matchAll(/"#\/components\/schemas\/([^"/]+)"/g)].map(
+          (m) => m[1] as string,
+        ),
+      );
+      for (const name of refs) uses.set(name, (uses.get(name) ?? 0) + 1);
+    }
+  }
+  return new Set([...uses].filter(([, n]) => n >= 2).map(([name]) => name));
 }
 
 function authOf(doc: Json): Mapping['auth'] {
@@ -211,6 +267,8 @@ function mapOperation(
     const where = String(param.in);
     const name = String(param.name);
     if (where === 'header' && SKIPPED_HEADERS.has(name.toLowerCase())) continue;
+    // a header the caller need not choose (X-Request-Id, tracing) is not the agent's business
+    if (where === 'header' && param.required !== true) continue;
     if (where === 'cookie') {
       if (param.required === true) throw new Unmappable(`the cookie parameter ${name}`);
       continue;
@@ -221,15 +279,23 @@ function mapOperation(
     const schema = { ...resolver.resolve(param.schema).schema };
     if (typeof param.description === 'string' && schema.description === undefined)
       schema.description = param.description;
+    // every argument described (the agent contract), in words the document gives or these
+    if (typeof schema.description !== 'string' || schema.description.trim() === '')
+      schema.description = `the ${name} ${where} parameter of ${method.toUpperCase()} ${path}`;
     const kind = zodSource(resolver, schema, { io: 'input' });
     if (where !== 'body' && kind.startsWith('z.object('))
       throw new Unmappable(`the object parameter ${name}`);
+    const arg = claim(snakeCase(name), where);
+    const numeric = isIdName(arg) && (schema.type === 'integer' || kind.startsWith('z.number().int()'));
     args.push({
-      arg: claim(snakeCase(name), where),
+      arg,
       in: where as ArgPlan['in'],
       name,
       required,
-      zod: fieldSource(resolver, schema, required, { io: 'input' }),
+      zod: numeric
+        ? `numericId(${JSON.stringify(String(schema.description))})${required ? '' : '.optional()'}`
+        : fieldSource(resolver, schema, required, { io: 'input' }),
+      ...(numeric && { numericId: true }),
     });
   }
 
@@ -240,32 +306,42 @@ function mapOperation(
     const type = Object.keys(content).find((t) => /^application\/(.+\+)?json/.test(t));
     const bodyRequired = body.required === true;
     if (!type) {
-      if (bodyRequired)
-        throw new Unmappable(
-          `a body of type ${Object.keys(content).join(', ') || 'none'} (only JSON is mapped)`,
-        );
+      // an optional body of another kind (multipart) would be sent empty: not generated half-working
+      if (Object.keys(content).length > 0)
+        throw new Unmappable(`a body of type ${Object.keys(content).join(', ')} (only JSON is mapped)`);
     } else {
       const schema = isObject(content[type]) ? content[type].schema : undefined;
       const object = schema === undefined ? undefined : objectParts(resolver, schema);
-      if (object && Object.keys(object.properties).length > 0 && bodyRequired) {
+      if (object && Object.keys(object.properties).length > 0) {
+        // flattened, required or not: an optional body's fields are all optional
         for (const [field, property] of Object.entries(object.properties)) {
-          const required = object.required.includes(field);
+          const required = bodyRequired && object.required.includes(field);
+          const resolved = resolver.resolve(property, object.seen);
+          const described =
+            typeof resolved.schema.description === 'string' && resolved.schema.description.trim() !== ''
+              ? property
+              : { ...resolved.schema, description: `the ${field} field of the request body` };
           args.push({
             arg: claim(snakeCase(field) || 'field', 'body'),
             in: 'body',
             name: field,
             required,
-            zod: fieldSource(resolver, property, required, { io: 'input' }, object.seen),
+            zod: fieldSource(resolver, described, required, { io: 'input' }, resolved.seen),
           });
         }
       } else if (schema !== undefined) {
         wholeBody = claim('body', 'request');
+        const resolved = resolver.resolve(schema);
+        const described =
+          typeof resolved.schema.description === 'string'
+            ? schema
+            : { ...resolved.schema, description: `the request body of ${method.toUpperCase()} ${path}` };
         args.push({
           arg: wholeBody,
           in: 'body',
           name: '',
           required: bodyRequired,
-          zod: fieldSource(resolver, schema, bodyRequired, { io: 'input' }),
+          zod: fieldSource(resolver, described, bodyRequired, { io: 'input' }, resolved.seen),
         });
       }
     }
@@ -274,6 +350,7 @@ function mapOperation(
   // the first 2xx with a JSON body: an object becomes the output schema, an array is wrapped
   let output: string | undefined;
   let wrapArray = false;
+  let successBody: unknown;
   const responses = isObject(op.responses) ? op.responses : {};
   const success = Object.keys(responses)
     .filter((status) => /^2\d\d$/.test(status) || status === '2XX')
@@ -289,11 +366,14 @@ function mapOperation(
     if (schema !== undefined) {
       try {
         const source = zodSource(resolver, schema, { io: 'output' });
-        if (source.startsWith('z.object(')) output = source;
+        // a shared schema is named: what it names decides (an object, or not)
+        const inline = resolver.shared?.defs.get(source) ?? source;
+        if (inline.startsWith('z.object(')) output = source;
         else if (source.startsWith('z.array(')) {
           output = `z.object({ items: ${source} })`;
           wrapArray = true;
         }
+        if (output) successBody = sampleJson(resolver, schema);
       } catch (error) {
         if (!(error instanceof Unmappable)) throw error;
         // an unmappable answer is still returned, as JSON text without an output schema
@@ -301,11 +381,26 @@ function mapOperation(
     }
   }
 
+  const deleted = method === 'delete' && output === undefined;
   const summary = typeof op.summary === 'string' ? op.summary.trim() : '';
   const details = typeof op.description === 'string' ? op.description.trim() : '';
-  const description =
-    [summary, details].filter(Boolean).join(summary && !/[.!?]$/.test(summary) ? '. ' : ' ') ||
-    `${method.toUpperCase()} ${path}`;
+  const sentence = (text: string) => (text && !/[.!?]$/.test(text) ? `${text}.` : text);
+  const pathArgs = args.filter((a) => a.in === 'path').map((a) => a.arg);
+  // what it does (the summary and the description), then what it returns: the agent contract
+  const returns = deleted
+    ? `Returns { deleted: true${pathArgs.map((a) => `, ${a}`).join('')} }: what was deleted.`
+    : output
+      ? wrapArray
+        ? 'Returns the list as { items }.'
+        : 'Returns the answer as structured data.'
+      : 'Returns the answer as JSON text.';
+  const description = [
+    sentence(summary) || `Calls ${method.toUpperCase()} ${path}.`,
+    sentence(details),
+    returns,
+  ]
+    .filter(Boolean)
+    .join(' ');
   return {
     method: method.toUpperCase() as Uppercase<Method>,
     path,
@@ -315,8 +410,15 @@ function mapOperation(
     ...(wholeBody && { wholeBody }),
     ...(output && { output }),
     ...(wrapArray && { wrapArray }),
+    ...(deleted && { deleted }),
+    ...(successBody !== undefined && { successBody }),
     annotations: annotationsFor(method),
   };
+}
+
+/** `id`, `pet_id`: an argument the agent contract's id convention applies to. */
+function isIdName(arg: string): boolean {
+  return arg === 'id' || arg.endsWith('_id');
 }
 
 function asArray(value: unknown): unknown[] {

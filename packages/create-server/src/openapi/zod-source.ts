@@ -8,9 +8,30 @@ export interface ZodOptions {
   io: 'input' | 'output';
 }
 
+/**
+ * Component schemas several operations answer with, written once (`src/schemas.ts`) and named
+ * where they are used: `names` are the components to share, `defs` their zod source in the order
+ * they must be declared (a schema after the ones it uses).
+ */
+export interface SharedSchemas {
+  names: ReadonlySet<string>;
+  defs: Map<string, string>;
+}
+
+const COMPONENT = /^#\/components\/schemas\/([^/]+)$/;
+
+/** The identifier a shared component is declared as: `Pet` → `PetSchema`. */
+export function sharedIdentifier(component: string): string {
+  const words = component.replace(/[^A-Za-z0-9]+/g, ' ').trim();
+  const pascal = words.replace(/(^|\s)(\w)/g, (_m, _s, c: string) => c.toUpperCase()).replace(/\s/g, '');
+  return `${/^[A-Za-z]/.test(pascal) ? pascal : `S${pascal}`}Schema`;
+}
+
 /** Resolves local `$ref`s (`#/components/schemas/User`) in one document. */
 export class Resolver {
   readonly doc: Json;
+  /** Set by the mapping: output schemas several operations use are written once. */
+  shared: SharedSchemas | undefined;
   constructor(doc: Json) {
     this.doc = doc;
   }
@@ -83,11 +104,36 @@ export function objectParts(
 }
 
 /** JSON Schema (OpenAPI 3.0 or 3.1 flavour) → readable zod source: `z.object({ id: z.number().int() })`. */
+/** The bound of a string argument whose document gives none (change it to the API's own). */
+export const DEFAULT_STRING_MAX = 10_000;
+
 export function zodSource(
   resolver: Resolver,
   input: unknown,
   options: ZodOptions,
   seen: ReadonlyArray<string> = [],
+): string {
+  // an answer's component that several operations use: its name, written once in schemas.ts
+  const shared = resolver.shared;
+  if (options.io === 'output' && shared && isObject(input) && Object.keys(input).length === 1) {
+    const component = typeof input.$ref === 'string' ? COMPONENT.exec(input.$ref)?.[1] : undefined;
+    if (component && shared.names.has(component)) {
+      const id = sharedIdentifier(component);
+      if (!shared.defs.has(id)) {
+        const source = inlineSource(resolver, input, options, seen);
+        shared.defs.set(id, source);
+      }
+      return id;
+    }
+  }
+  return inlineSource(resolver, input, options, seen);
+}
+
+function inlineSource(
+  resolver: Resolver,
+  input: unknown,
+  options: ZodOptions,
+  seen: ReadonlyArray<string>,
 ): string {
   const { schema, seen: chain } = resolver.resolve(input, seen);
   let source = base(resolver, schema, options, chain);
@@ -156,6 +202,14 @@ function base(resolver: Resolver, schema: Json, options: ZodOptions, seen: Reado
       if (input && typeof schema.pattern === 'string' && s.startsWith('z.string()')) {
         s += `.regex(new RegExp(${str(schema.pattern)}))`;
       }
+      // the agent contract bounds every string argument: the document's limit, else this one
+      if (
+        input &&
+        s.startsWith('z.string()') &&
+        typeof schema.maxLength !== 'number' &&
+        typeof schema.pattern !== 'string'
+      )
+        s += `.max(${DEFAULT_STRING_MAX})`;
       return s;
     }
     case 'integer':

@@ -17,7 +17,6 @@ import {
   SEARCH_WINDOW,
 } from '../schemas.ts';
 import { CREATE, OVERWRITE, READ, SCOPE_READ, SCOPE_WRITE } from './annotations.ts';
-import { customerLine, pageLine } from './summaries.ts';
 
 const customerId = idInput('customer', '1234');
 const status = z.enum(CUSTOMER_STATUSES);
@@ -32,7 +31,6 @@ export function customerReadTools(customers: CustomersRepository): AnyTool[] {
         'Use search_customers first when you only know a name or an email.',
       input: { customer_id: customerId },
       output: CustomerSchema,
-      summary: customerLine,
       annotations: READ,
       scopes: SCOPE_READ,
       handler: ({ customer_id }) => customers.get(customer_id),
@@ -59,7 +57,6 @@ export function customerReadTools(customers: CustomersRepository): AnyTool[] {
         cursor: cursorInput,
       },
       output: z.object({ customers: z.array(CustomerSchema), next_cursor: nextCursor }),
-      summary: ({ customers, next_cursor }) => pageLine(customers.length, 'customer', next_cursor),
       annotations: READ,
       scopes: SCOPE_READ,
       handler: (args) => customers.search(args),
@@ -85,12 +82,11 @@ export function customerWriteTools(
         status: status.default('active').describe('active (default), inactive or blocked'),
       },
       output: CustomerSchema,
-      summary: (c) => `Created ${customerLine(c)}`,
       annotations: CREATE,
       scopes: SCOPE_WRITE,
       handler: async (args, ctx) => {
         const customer = await runWrite(() => customers.create(args), ctx.signal);
-        // a new customer://{id} in resources/list
+        // a new customer-db://customers/{id} in resources/list
         await changes?.resourcesListChanged();
         return customer;
       },
@@ -108,12 +104,11 @@ export function customerWriteTools(
         status: status.optional().describe('new status: active, inactive or blocked'),
       },
       output: CustomerSchema,
-      summary: customerLine,
       annotations: OVERWRITE,
       scopes: SCOPE_WRITE,
       handler: async ({ customer_id, ...fields }, ctx) => {
         const customer = await runWrite(() => customers.update(customer_id, fields), ctx.signal);
-        await changes?.resourceUpdated(`customer://${customer.id}`);
+        await changes?.resourceUpdated(`customer-db://customers/${customer.id}`);
         return customer;
       },
     }),

@@ -5,7 +5,6 @@ import type { WriteRunner } from '../db/lock-wait.ts';
 import type { OrdersRepository } from '../repository/orders.ts';
 import { cursorInput, idInput, limitInput, nextCursor, ORDER_STATUSES, OrderSchema } from '../schemas.ts';
 import { OVERWRITE, READ, SCOPE_READ, SCOPE_WRITE } from './annotations.ts';
-import { orderLine, pageLine } from './summaries.ts';
 
 const orderId = idInput('order', '1234');
 const status = z.enum(ORDER_STATUSES);
@@ -20,7 +19,6 @@ export function orderReadTools(orders: OrdersRepository): AnyTool[] {
         'currency and the customer it belongs to. Answers "what is the status of order 1234?".',
       input: { order_id: orderId },
       output: OrderSchema,
-      summary: orderLine,
       annotations: READ,
       scopes: SCOPE_READ,
       handler: ({ order_id }) => orders.get(order_id),
@@ -38,7 +36,6 @@ export function orderReadTools(orders: OrdersRepository): AnyTool[] {
         cursor: cursorInput,
       },
       output: z.object({ orders: z.array(OrderSchema), next_cursor: nextCursor }),
-      summary: ({ orders, next_cursor }) => pageLine(orders.length, 'order', next_cursor),
       annotations: READ,
       scopes: SCOPE_READ,
       handler: (args) => orders.list(args),
@@ -63,7 +60,6 @@ export function orderWriteTools(
         'and a refusal fails with CANCELLED, the order unchanged.',
       input: { order_id: orderId, status: status.describe('the new status') },
       output: OrderSchema,
-      summary: orderLine,
       annotations: OVERWRITE,
       scopes: SCOPE_WRITE,
       handler: async ({ order_id, status }, ctx) => {
@@ -77,7 +73,7 @@ export function orderWriteTools(
         }
         const order = await runWrite(() => orders.updateStatus(order_id, status), ctx.signal);
         // after every successful call, a no-op included: "may have changed" is what updated means
-        await changes?.resourceUpdated(`order://${order.id}`);
+        await changes?.resourceUpdated(`customer-db://orders/${order.id}`);
         return order;
       },
     }),

@@ -1,20 +1,20 @@
 import { definePrompt } from '@mcp-stack/core';
 import type { AppInfo } from '../resources/app-info.ts';
 
-/** A prompt that embeds a resource: the model gets config://app-info with the question. */
+/** A prompt that embeds a resource: the model gets demo://app-info with the question. */
 export function explainAppPrompt(appInfo: () => AppInfo) {
   return definePrompt({
     name: 'explain_app_info',
     title: 'Explain the app info',
     description:
-      'Asks the model to explain this server from its config://app-info resource, embedded in the prompt.',
+      'Asks the model to explain this server from its demo://app-info resource, embedded in the prompt.',
     get: () => [
       {
         role: 'user',
         content: {
           type: 'resource',
           resource: {
-            uri: 'config://app-info',
+            uri: 'demo://app-info',
             mimeType: 'application/json',
             text: JSON.stringify(appInfo()),
           },

@@ -8,7 +8,7 @@ export interface AppInfo {
 
 export function appInfoResource(appInfo: () => AppInfo) {
   return defineResource({
-    uri: 'config://app-info',
+    uri: 'demo://app-info',
     name: 'app-info',
     title: 'Application info',
     description: 'The name, environment and version of this server, as JSON.',

@@ -19,7 +19,7 @@ export function countDownTool() {
         .describe('milliseconds between steps (0-5000)'),
     },
     output: z.object({ steps: z.number().int(), completed: z.boolean() }),
-    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     // long-running: a client that can poll gets a task (core's README, "Tasks"); others wait as before
     task: 'optional',
     handler: async ({ steps, interval_ms }, ctx) => {

@@ -12,7 +12,7 @@ export function mixedContentTool(appInfo: () => AppInfo) {
     description:
       'Returns text, a small image and an embedded resource in one result: how a tool answers with more than text.',
     input: {},
-    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     handler: () => [
       {
         type: 'text',
@@ -21,7 +21,7 @@ export function mixedContentTool(appInfo: () => AppInfo) {
       { type: 'image', data: CHECKERBOARD_PNG, mimeType: 'image/png' },
       {
         type: 'resource',
-        resource: { uri: 'config://app-info', mimeType: 'application/json', text: JSON.stringify(appInfo()) },
+        resource: { uri: 'demo://app-info', mimeType: 'application/json', text: JSON.stringify(appInfo()) },
       },
     ],
   });

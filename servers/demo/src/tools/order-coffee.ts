@@ -30,10 +30,6 @@ export function orderCoffeeTool() {
       note: z.string().max(200).optional().describe('a line shown above the form, such as who is buying'),
     },
     output: Order,
-    summary: (order) =>
-      order.ordered
-        ? `${order.cups} ${order.size} coffee${order.cups === 1 ? '' : 's'}${order.oat_milk ? ' with oat milk' : ''} for ${order.name}`
-        : `no coffee ordered: ${order.reason}`,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     clientCapabilities: ['elicitation'],
     handler: async ({ note }, ctx) => {

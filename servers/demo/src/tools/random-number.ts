@@ -20,7 +20,7 @@ export function randomNumberTool(random: RandomInt) {
       max_value: bound('max_value').describe('the largest value allowed (at least min_value)'),
     },
     output: z.object({ value: z.number().int() }),
-    annotations: { readOnlyHint: true, idempotentHint: false, openWorldHint: false },
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     handler: ({ min_value, max_value }) => {
       if (min_value > max_value) {
         throw new AppError(

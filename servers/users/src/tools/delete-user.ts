@@ -8,12 +8,12 @@ export function deleteUserTool(api: UsersApiClient) {
     name: 'delete_user',
     title: 'Delete a user',
     description:
-      'Deletes a user for good; this cannot be undone. When the client can ask the person (elicitation), ' +
+      'Deletes a user for good and returns { id, deleted: true }; this cannot be undone. When the client can ask the person (elicitation), ' +
       'they are asked to confirm first, and a refusal fails with CANCELLED, nothing deleted. Fails with ' +
       'NOT_FOUND when there is no such user (also when it was already deleted).',
     input: { user_id: UserIdArg },
     output: Deleted,
-    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     scopes: ['users:write'],
     handler: async ({ user_id }, ctx) => {
       if (ctx.canAsk('elicitation')) {

@@ -7,10 +7,11 @@ export function getUserTool(api: UsersApiClient) {
   return defineTool({
     name: 'get_user',
     title: 'Get a user',
-    description: 'One user by id. Fails with NOT_FOUND when there is no such user; find ids with list_users.',
+    description:
+      'One user by id: id, username, email and created_at (never the password). Fails with NOT_FOUND when there is no such user; find ids with list_users.',
     input: { user_id: UserIdArg },
     output: User,
-    annotations: { readOnlyHint: true, openWorldHint: true },
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     scopes: ['users:read'],
     handler: ({ user_id }, ctx) => api.get(user_id, ctx.signal),
   });

@@ -23,7 +23,7 @@ export function listUsersTool(api: UsersApiClient) {
         .describe('text the username or email contains (no control characters)'),
     },
     output: UserList,
-    annotations: { readOnlyHint: true, openWorldHint: true },
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     scopes: ['users:read'],
     handler: ({ limit, cursor, query }, ctx) => api.list({ limit, cursor, query }, ctx.signal),
   });

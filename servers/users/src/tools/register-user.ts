@@ -1,21 +1,22 @@
 import { defineTool } from '@mcp-stack/core';
-import { z } from 'zod';
 import { User } from '../schemas.ts';
 import type { UsersApiClient } from '../users-api.ts';
+import { EmailArg, PasswordArg, UsernameArg } from './args.ts';
 
 export function registerUserTool(api: UsersApiClient) {
   return defineTool({
     name: 'register_user',
     title: 'Register a user',
     description:
-      'Creates a user account. Fails with CONFLICT when the username or email is taken and INVALID_INPUT naming the field the users API refused. The password is stored hashed and never returned.',
+      'Creates a user account and returns it (id, username, email, created_at); use the id with get_user, update_user and delete_user. Fails with CONFLICT when the username or email is taken (the field is named) and INVALID_INPUT naming the field the users API refused. The password is stored hashed and never returned.',
     input: {
-      username: z.string().min(1).max(64).describe('3 to 32 characters of a-z, 0-9, _, . or -; unique'),
-      email: z.string().min(1).max(254).describe('a valid email address; unique, case-insensitively'),
-      password: z.string().min(1).max(1024).describe('at least 8 characters; never echoed or logged'),
+      username: UsernameArg,
+      email: EmailArg.describe('a valid email address; unique, case-insensitively'),
+      password: PasswordArg.describe('8 to 1024 characters; stored hashed, never echoed or logged'),
     },
     output: User,
-    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    // the users API is this deployment's own service, not the open world
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     scopes: ['users:write'],
     handler: async ({ username, email, password }, ctx) => {
       const user = await api.register({ username, email, password }, ctx.signal);

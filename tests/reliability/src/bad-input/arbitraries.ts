@@ -132,12 +132,29 @@ export const TOOL_SPECS: Record<ServerName, Record<string, ToolSpec>> = {
   },
 };
 
-const safeInt = (min: number, max: number) =>
-  fc.bigInt({ min: BigInt(min), max: BigInt(max) }).map((n) => Number(n));
+const safeInt = safeIntArb;
+
+/** Whether a property is the agent contract's numeric id (core's `numericId`): a number or its digits. */
+const isNumericId = (schema: JsonSchema) =>
+  schema.anyOf?.some((b) => b.type === 'integer') === true &&
+  schema.anyOf.some((b) => b.type === 'string' && b.pattern !== undefined);
+
+/** A numeric id: 1 to 2^53 - 1, as a JSON number or as its digits (both accepted). */
+const numericId = fc.oneof(
+  safeIntArb(1, Number.MAX_SAFE_INTEGER),
+  safeIntArb(1, Number.MAX_SAFE_INTEGER).map(String),
+  fc.constantFrom(1, '1', Number.MAX_SAFE_INTEGER, String(Number.MAX_SAFE_INTEGER)),
+);
+
+function safeIntArb(min: number, max: number): fc.Arbitrary<number> {
+  return fc.bigInt({ min: BigInt(min), max: BigInt(max) }).map((n) => Number(n));
+}
 
 /** A value the JSON schema accepts, boundaries included. */
 export function valueArb(schema: JsonSchema): fc.Arbitrary<unknown> {
   if (schema.enum) return fc.constantFrom(...schema.enum);
+  if (isNumericId(schema)) return numericId;
+  if (schema.anyOf) return fc.oneof(...schema.anyOf.map(valueArb));
   switch (schema.type) {
     case 'integer': {
       const min = schema.minimum ?? Number.MIN_SAFE_INTEGER;
@@ -191,7 +208,7 @@ interface Mutation {
   remove?: boolean;
 }
 
-const wrongTypes = (type: string | undefined): fc.Arbitrary<unknown> => {
+const wrongTypes = (type: string | undefined, also: string[] = []): fc.Arbitrary<unknown> => {
   const all: Array<[string, fc.Arbitrary<unknown>]> = [
     ['string', fc.string()],
     ['integer', fc.integer()],
@@ -206,7 +223,7 @@ const wrongTypes = (type: string | undefined): fc.Arbitrary<unknown> => {
     ['array', fc.array(fc.integer(), { maxLength: 3 })],
     ['object', fc.dictionary(fc.string({ minLength: 1, maxLength: 5 }), fc.integer(), { maxKeys: 3 })],
   ];
-  const excluded = type === 'number' ? ['number', 'integer'] : [type];
+  const excluded = [...(type === 'number' ? ['number', 'integer'] : [type]), ...also];
   return fc.oneof(...all.filter(([t]) => !excluded.includes(t)).map(([, arb]) => arb));
 };
 
@@ -215,6 +232,29 @@ export function mutations(schema: JsonSchema): Mutation[] {
   const out: Mutation[] = [];
   const properties = schema.properties ?? {};
   for (const [field, p] of Object.entries(properties)) {
+    if (isNumericId(p)) {
+      // neither a whole number from 1 nor a string of its digits
+      out.push(
+        { field, how: 'wrong type', value: wrongTypes('integer', ['string']) },
+        {
+          field,
+          how: 'not digits',
+          value: fc.string({ maxLength: 40 }).filter((s) => !/^[0-9]{1,16}$/.test(s)),
+        },
+        { field, how: 'below 1', value: fc.oneof(fc.constantFrom(0, '0', -1), safeInt(-1e6, 0)) },
+        {
+          field,
+          how: 'a fraction',
+          value: fc.double({ min: -1e6, max: 1e6, noNaN: true }).filter((n) => !Number.isInteger(n)),
+        },
+        {
+          field,
+          how: 'past 2^53 - 1',
+          value: fc.constantFrom(2 ** 53, '9007199254740992', '9999999999999999'),
+        },
+      );
+      continue;
+    }
     out.push({ field, how: 'wrong type', value: wrongTypes(p.type) });
     if (p.type === 'integer' || p.type === 'number') {
       if (p.type === 'integer')

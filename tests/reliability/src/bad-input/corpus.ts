@@ -43,6 +43,8 @@ export interface JsonSchema {
   maxLength?: number;
   pattern?: string;
   default?: unknown;
+  /** The contract's numeric id: `[{ type: integer }, { type: string, pattern: digits }]`. */
+  anyOf?: JsonSchema[];
 }
 
 /** What a server offers, as its list methods answer (undefined: the server has none). */
@@ -303,7 +305,8 @@ function genericEntries(b: Builder, catalog: Catalog): void {
     firstTool.toUpperCase(),
     `${firstTool} `,
     `${firstTool}\u0000`,
-    firstTool.replace(/e/, '\u0435'), // a Cyrillic look-alike
+    // a Cyrillic look-alike of its first a, e or o (tools/list is sorted: any tool may come first)
+    firstTool.replace(/[aeo]/, (c) => ({ a: '\u0430', e: '\u0435', o: '\u043e' })[c] ?? c),
     '',
     't'.repeat(ONE_MB),
     "x'; DROP TABLE customers; --",
@@ -537,6 +540,7 @@ export function sampleValue(name: string, schema: JsonSchema): unknown {
 /** The checks of a JSON schema this corpus relies on (type, enum, range, length, pattern). */
 export function schemaAccepts(schema: JsonSchema, value: unknown): boolean {
   if (schema.enum) return schema.enum.includes(value);
+  if (schema.anyOf) return schema.anyOf.some((branch) => schemaAccepts(branch, value));
   switch (schema.type) {
     case 'integer':
     case 'number':

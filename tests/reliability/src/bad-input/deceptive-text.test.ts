@@ -71,7 +71,10 @@ describe('users: a control character never cuts a filter short', () => {
       arguments: { username: 'eve', email: 'eve@example.test', password: 'pass\ud800word' },
     });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/^INVALID_INPUT: password: .*lone surrogate/);
+    // the API's rule, in the tool's schema: refused before a call
+    expect(textOf(result)).toMatch(
+      /^INVALID_INPUT: invalid arguments for register_user: password: .*lone surrogate/,
+    );
     const body = (await (await get('q=eve')).json()) as { users: unknown[] };
     expect(body.users).toEqual([]);
   });

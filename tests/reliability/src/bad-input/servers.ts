@@ -107,7 +107,6 @@ export function definitionOf(
       return {
         definition: createDemoServer({
           jokes: createHttpClient({ baseUrl: deps.jokeUrl, timeoutMs: 5_000, retry: { limit: 0 } }),
-          jokeApiUrl: deps.jokeUrl,
           random: secureRandomInt,
           now: () => new Date(),
           environment: 'bad-input',

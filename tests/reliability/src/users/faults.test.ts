@@ -79,7 +79,9 @@ describe('users MCP server over stdio, users-api faults', () => {
       ),
     );
     for (const result of results) {
-      expect(textOf(result)).toBe(`UPSTREAM_ERROR: users API at ${proxy.url} is unavailable (tried 3 times)`);
+      expect(textOf(result)).toMatch(
+        /^UPSTREAM_ERROR: the users API is unavailable \(tried 3 times\) \(ref: [0-9a-f]{12}\)$/,
+      );
     }
     expect(proxy.count('GET', `/users/${user.id}`)).toBe(RETRIES + 1);
     await proxy.set('forward');

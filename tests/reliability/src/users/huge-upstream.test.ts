@@ -132,7 +132,7 @@ describe.skipIf(process.platform !== 'linux')('users server against an upstream 
       expect(refused.result.isError).toBe(true);
       expect(refused.result.content[0].text).toMatch(
         new RegExp(
-          `^UPSTREAM_ERROR: users API at .* answered GET /users/${id} with more than ${LIMIT} bytes \\(USERS_API_MAX_RESPONSE_BYTES\\)`,
+          `^UPSTREAM_ERROR: the users API answered GET /users/${id} with more than ${LIMIT} bytes \\(USERS_API_MAX_RESPONSE_BYTES\\)`,
         ),
       );
       expect(upstream.requests).toEqual([`GET /users/${id}`, 'GET /users/1']); // asked once: no retry
