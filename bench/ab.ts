@@ -40,6 +40,8 @@ const servers = await Promise.all(
     const port = await freePort();
     const child = await startServer([bin, '--http', '--port', String(port)], {
       MCP_RATE_LIMIT_RPS: '0',
+      // "listening" is logged at info; nothing is logged per call at info
+      LOG_LEVEL: 'info',
       JOKE_API_URL: 'http://127.0.0.1:9',
     });
     return { name, child, url: `http://127.0.0.1:${port}/mcp` };
