@@ -58,7 +58,8 @@ try {
       const modern = await load(server.url, seconds, { body: MODERN_TOOL_CALL, headers: MODERN_HEADERS });
       if (legacy.non2xx || modern.non2xx || legacy.errors || modern.errors)
         throw new Error(`${server.name}: failed requests in round ${round + 1}`);
-      const entry = (results[server.name] ??= { legacy: [], modern: [], p99: [] });
+      const entry = results[server.name] ?? { legacy: [], modern: [], p99: [] };
+      results[server.name] = entry;
       entry.legacy.push(legacy.rps);
       entry.modern.push(modern.rps);
       entry.p99.push(legacy.p99);

@@ -309,7 +309,9 @@ describe.skipIf(!REDIS || !HAPROXY)('pnpm start --replicas 3 (HAProxy, Redis)', 
       expect(replicas).toHaveLength(3);
       const direct = (port: number | undefined) => `http://127.0.0.1:${port}/mcp`;
       // a listen held on replica 1, a legacy-free modern client
-      const listener = await listen(direct(replicas[0]), { resourceSubscriptions: ['customer-db://customers/1234'] });
+      const listener = await listen(direct(replicas[0]), {
+        resourceSubscriptions: ['customer-db://customers/1234'],
+      });
       try {
         await expect
           .poll(() => listener.messages[0]?.method, { timeout: 10_000 })
