@@ -35,8 +35,9 @@ const bins = {
 for (const [name, bin] of Object.entries(bins))
   if (!existsSync(bin)) throw new Error(`${name}: ${bin} is missing: build that checkout first`);
 
-const servers = await Promise.all(
-  Object.entries(bins).map(async ([name, bin]) => {
+const servers: Array<{ name: string; child: Awaited<ReturnType<typeof startServer>>; url: string }> = [];
+try {
+  for (const [name, bin] of Object.entries(bins)) {
     const port = await freePort();
     const child = await startServer([bin, '--http', '--port', String(port)], {
       MCP_RATE_LIMIT_RPS: '0',
@@ -44,9 +45,13 @@ const servers = await Promise.all(
       LOG_LEVEL: 'info',
       JOKE_API_URL: 'http://127.0.0.1:9',
     });
-    return { name, child, url: `http://127.0.0.1:${port}/mcp` };
-  }),
-);
+    servers.push({ name, child, url: `http://127.0.0.1:${port}/mcp` });
+  }
+} catch (error) {
+  // one did not start: the other is not left running
+  await Promise.all(servers.map((server) => stopServer(server.child)));
+  throw error;
+}
 const results: Record<string, { legacy: number[]; modern: number[]; p99: number[] }> = {};
 try {
   for (const server of servers) await load(server.url, 2); // warm-up

@@ -50,7 +50,11 @@ export async function startServer(
   let seen = '';
   let started = false;
   await new Promise<void>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`${args.join(' ')} did not start:\n${seen}`)), 30_000);
+    // a server that never says it is ready is ended, not left running after the bench
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`${args.join(' ')} did not start:\n${seen}`));
+    }, 30_000);
     const onExit = (code: number | null) =>
       fail(new Error(`${args.join(' ')} exited with ${code}:\n${seen}`));
     child.on('exit', onExit);
