@@ -38,18 +38,18 @@ export interface AgentContractOptions {
   verbs?: ReadonlyArray<string>;
 }
 
+const READING = ['get', 'list', 'search', 'find', 'fetch', 'read', 'show', 'describe', 'check', 'count'];
+const OVERWRITING = ['update', 'set', 'replace', 'delete', 'remove', 'cancel', 'clear', 'reset'];
+
+/** Verbs of calls that change nothing: `readOnlyHint: true`. */
+export const READ_VERBS: ReadonlySet<string> = new Set(READING);
+/** Verbs of calls that overwrite or remove what was there: `destructiveHint: true`. */
+export const DESTRUCTIVE_VERBS: ReadonlySet<string> = new Set(OVERWRITING);
+
 /** The verbs tool names start with: `get_user`, `search_customers`. */
 export const VERBS: ReadonlyArray<string> = [
-  'get',
-  'list',
-  'search',
-  'find',
-  'fetch',
-  'read',
-  'show',
-  'describe',
-  'check',
-  'count',
+  ...READING,
+  ...OVERWRITING,
   'verify',
   'create',
   'register',
@@ -61,17 +61,9 @@ export const VERBS: ReadonlyArray<string> = [
   'order',
   'upload',
   'import',
-  'update',
-  'set',
-  'replace',
   'rename',
   'move',
   'change',
-  'delete',
-  'remove',
-  'cancel',
-  'clear',
-  'reset',
   'stop',
   'close',
   'open',
@@ -84,31 +76,6 @@ export const VERBS: ReadonlyArray<string> = [
   'say',
   'greet',
 ];
-
-/** Verbs of calls that change nothing: `readOnlyHint: true`. */
-export const READ_VERBS: ReadonlySet<string> = new Set([
-  'get',
-  'list',
-  'search',
-  'find',
-  'fetch',
-  'read',
-  'show',
-  'describe',
-  'check',
-  'count',
-]);
-/** Verbs of calls that overwrite or remove what was there: `destructiveHint: true`. */
-export const DESTRUCTIVE_VERBS: ReadonlySet<string> = new Set([
-  'update',
-  'set',
-  'replace',
-  'delete',
-  'remove',
-  'cancel',
-  'clear',
-  'reset',
-]);
 
 const SNAKE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
 const HINTS = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const;

@@ -63,35 +63,38 @@ export function guardConnections(
 
   const perAddress = new Map<string, number>();
   let open = 0;
-  const refusals: Record<RefusedScope, { count: number; loggedAt: number }> = {
-    total: { count: 0, loggedAt: -Infinity },
-    address: { count: 0, loggedAt: -Infinity },
+  // what each cap says, in the log and to the client; how many it refused since its last line
+  const caps: Record<
+    RefusedScope,
+    { count: number; loggedAt: number; bound: Record<string, number>; log: string; answer: string }
+  > = {
+    total: {
+      count: 0,
+      loggedAt: -Infinity,
+      bound: { maxConnections: limits.maxConnections },
+      log: 'connection refused: too many open connections (MCP_MAX_CONNECTIONS)',
+      answer: `too many open connections (${limits.maxConnections}): try again shortly`,
+    },
+    address: {
+      count: 0,
+      loggedAt: -Infinity,
+      bound: { maxConnectionsPerAddress: limits.maxConnectionsPerAddress },
+      log: 'connection refused: too many open connections from one address (MCP_MAX_CONNECTIONS_PER_ADDRESS)',
+      answer: `too many open connections from your address (${limits.maxConnectionsPerAddress}): reuse or close one, or try again shortly`,
+    },
   };
 
   function refuse(socket: Socket, scope: RefusedScope, address: string): void {
     options.onRefused?.(scope);
-    const entry = refusals[scope];
-    entry.count++;
+    const cap = caps[scope];
+    cap.count++;
     const now = performance.now();
-    if (now - entry.loggedAt >= LOG_EVERY_MS) {
-      entry.loggedAt = now;
-      const fields =
-        scope === 'total'
-          ? { maxConnections: limits.maxConnections, refused: entry.count }
-          : { maxConnectionsPerAddress: limits.maxConnectionsPerAddress, address, refused: entry.count };
-      logger.warn(
-        fields,
-        scope === 'total'
-          ? 'connection refused: too many open connections (MCP_MAX_CONNECTIONS)'
-          : 'connection refused: too many open connections from one address (MCP_MAX_CONNECTIONS_PER_ADDRESS)',
-      );
-      entry.count = 0;
+    if (now - cap.loggedAt >= LOG_EVERY_MS) {
+      cap.loggedAt = now;
+      logger.warn({ ...cap.bound, ...(scope === 'address' && { address }), refused: cap.count }, cap.log);
+      cap.count = 0;
     }
-    const message =
-      scope === 'total'
-        ? `too many open connections (${limits.maxConnections}): try again shortly`
-        : `too many open connections from your address (${limits.maxConnectionsPerAddress}): reuse or close one, or try again shortly`;
-    refuseSocket(socket, 503, message, { 'retry-after': '1' });
+    refuseSocket(socket, 503, cap.answer, { 'retry-after': '1' });
   }
 
   // before Node's own listener: a refused connection is never given to the HTTP parser's requests
