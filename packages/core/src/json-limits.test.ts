@@ -2,20 +2,19 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { JSON_LIMITS, jsonShapeProblem, scanJsonShape } from './json-limits.ts';
 
-const bytes = (text: string) => Buffer.from(text, 'utf8');
 const idOf = (text: string) => {
-  const { id } = scanJsonShape(bytes(text));
-  return id && bytes(text).toString('utf8', id[0], id[1]).trim();
+  const { id } = scanJsonShape(text);
+  return id && text.slice(id[0], id[1]).trim();
 };
 
-describe('scanJsonShape (the bounds on the bytes, before parsing)', () => {
+describe('scanJsonShape (the bounds on the text, before parsing)', () => {
   it('refuses exactly what the walk of the parsed value refuses, on any JSON, at tight bounds', () => {
     const limits = { maxDepth: 4, maxMembers: 12 };
     fc.assert(
-      fc.property(fc.jsonValue(), fc.constantFrom(0, 2), (value, indent) => {
+      fc.property(fc.jsonValue({ stringUnit: 'binary' }), fc.constantFrom(0, 2), (value, indent) => {
         const text = JSON.stringify(value, null, indent);
         // the two may name different bounds when both are crossed: they look in different orders
-        expect(scanJsonShape(bytes(text), limits).problem !== undefined).toBe(
+        expect(scanJsonShape(text, limits).problem !== undefined).toBe(
           jsonShapeProblem(value, limits) !== undefined,
         );
       }),
@@ -25,18 +24,18 @@ describe('scanJsonShape (the bounds on the bytes, before parsing)', () => {
 
   it('refuses past 64 levels and past 10,000 members, and passes what is at the bound', () => {
     const nested = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
-    expect(scanJsonShape(bytes(nested(JSON_LIMITS.maxDepth))).problem).toBeUndefined();
-    expect(scanJsonShape(bytes(nested(JSON_LIMITS.maxDepth + 1))).problem).toMatch(/deeper than 64 levels/);
+    expect(scanJsonShape(nested(JSON_LIMITS.maxDepth)).problem).toBeUndefined();
+    expect(scanJsonShape(nested(JSON_LIMITS.maxDepth + 1)).problem).toMatch(/deeper than 64 levels/);
     const items = (n: number) => `[${Array.from({ length: n }, () => '0').join(',')}]`;
-    expect(scanJsonShape(bytes(items(10_000))).problem).toBeUndefined();
-    expect(scanJsonShape(bytes(items(10_001))).problem).toMatch(/more than 10000 members/);
+    expect(scanJsonShape(items(10_000)).problem).toBeUndefined();
+    expect(scanJsonShape(items(10_001)).problem).toMatch(/more than 10000 members/);
     // unclosed: refused at the bound without reading the rest
-    expect(scanJsonShape(bytes('['.repeat(100_000))).problem).toMatch(/deeper/);
+    expect(scanJsonShape('['.repeat(100_000)).problem).toMatch(/deeper/);
   });
 
   it('does not count what is inside strings, escaped quotes included', () => {
     const text = JSON.stringify({ a: `[[[[,,,,"\\"{{{{${'['.repeat(100)}`, b: 'x\\' });
-    expect(scanJsonShape(bytes(text), { maxDepth: 2, maxMembers: 2 }).problem).toBeUndefined();
+    expect(scanJsonShape(text, { maxDepth: 2, maxMembers: 2 }).problem).toBeUndefined();
   });
 
   it('finds the top-level id, wherever it is among the members, and only there', () => {
@@ -47,16 +46,23 @@ describe('scanJsonShape (the bounds on the bytes, before parsing)', () => {
     expect(idOf('["id",1]')).toBeUndefined();
   });
 
+  it('reads any text, accents, CJK and astral characters included, as it would its UTF-8 bytes', () => {
+    const text = '{"params":{"name":"Zoë 北京 🦊\\"x"},"method":"é","id":"🦊-1"}';
+    expect(idOf(text)).toBe('"🦊-1"');
+    expect(scanJsonShape(text, { maxDepth: 2, maxMembers: 4 }).problem).toBeUndefined();
+    expect(scanJsonShape(text, { maxDepth: 1, maxMembers: 4 }).problem).toMatch(/deeper than 1 levels/);
+  });
+
   it('tells a request (a top-level method before the bound) from a response or a notification', () => {
-    const method = (text: string) => scanJsonShape(bytes(text), { maxDepth: 3, maxMembers: 100 }).method;
+    const method = (text: string) => scanJsonShape(text, { maxDepth: 3, maxMembers: 100 }).method;
     expect(method('{"id":1,"method":"ping","params":[[[[]]]]}')).toBe(true);
     expect(method('{"id":1,"result":{"method":"x"},"x":[[[[]]]]}')).toBe(false);
     expect(method('{"id":1,"result":"method","x":[[[[]]]]}')).toBe(false);
   });
 
   it('leaves broken JSON to the parser unless it crosses a bound first', () => {
-    expect(scanJsonShape(bytes('{"a":"unterminated')).problem).toBeUndefined();
-    expect(scanJsonShape(bytes('}}}]]]')).problem).toBeUndefined();
-    expect(scanJsonShape(bytes('')).problem).toBeUndefined();
+    expect(scanJsonShape('{"a":"unterminated').problem).toBeUndefined();
+    expect(scanJsonShape('}}}]]]').problem).toBeUndefined();
+    expect(scanJsonShape('').problem).toBeUndefined();
   });
 });

@@ -41,7 +41,7 @@ export function jsonShapeProblem(value: unknown, limits: JsonLimits = JSON_LIMIT
 /** What `scanJsonShape` found: a bound crossed, and where the top-level `id` is in the text. */
 export interface JsonTextScan {
   problem: string | undefined;
-  /** The byte range of the top-level `"id"` member's value, when the scan got that far. */
+  /** The range (in UTF-16 code units) of the top-level `"id"` member's value, when the scan got that far. */
   id: [start: number, end: number] | undefined;
   /** A top-level `"method"` key came before the scan stopped: the message is a request. */
   method: boolean;
@@ -55,29 +55,26 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
-/** The bytes of `"id"` and `"method"`, top-level keys. */
-const ID_KEY = Buffer.from('"id"');
-const METHOD_KEY = Buffer.from('"method"');
 
-function isKey(bytes: Uint8Array, start: number, end: number, key: Uint8Array): boolean {
-  if (end + 1 - start !== key.length) return false;
-  for (let k = 0; k < key.length; k++) if (bytes[start + k] !== key[k]) return false;
-  return true;
+function isKey(text: string, start: number, end: number, key: string): boolean {
+  return end + 1 - start === key.length && text.startsWith(key, start);
 }
 
-function isSpace(byte: number): boolean {
-  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+function isSpace(code: number): boolean {
+  return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 }
 
 /**
- * The shape bounds checked on the raw bytes, before `JSON.parse` builds anything: parsing a
- * hostile body is itself most of its cost (99,000 keys in one object took a quarter of a second
- * of the only thread), so a body over a bound is refused without being parsed. One pass, linear
- * in the length (strings are skipped with `indexOf`), stopping at the first bound crossed. Exact
- * for valid JSON (members are commas plus non-empty containers); invalid JSON is left to
- * `JSON.parse`, unless it crosses a bound first.
+ * The shape bounds checked on the text, before `JSON.parse` builds anything: parsing a hostile
+ * body is itself most of its cost (99,000 keys in one object took a quarter of a second of the
+ * only thread), so a body over a bound is refused without being parsed. One pass, linear in the
+ * length (strings are skipped with `indexOf`), stopping at the first bound crossed. Exact for
+ * valid JSON (members are commas plus non-empty containers); invalid JSON is left to
+ * `JSON.parse`, unless it crosses a bound first. JSON's structural characters are ASCII, so the
+ * scan reads UTF-16 code units as it would UTF-8 bytes: the body is decoded as it arrives
+ * (body.ts) and never held as one buffer.
  */
-export function scanJsonShape(bytes: Uint8Array, limits: JsonLimits = JSON_LIMITS): JsonTextScan {
+export function scanJsonShape(text: string, limits: JsonLimits = JSON_LIMITS): JsonTextScan {
   let depth = 0;
   let members = 0;
   let opened = false;
@@ -90,55 +87,55 @@ export function scanJsonShape(bytes: Uint8Array, limits: JsonLimits = JSON_LIMIT
   let id: [number, number] | undefined;
   let method = false;
   const stopped = (problem: string | undefined): JsonTextScan => ({ problem, id, method });
-  const length = bytes.length;
+  const length = text.length;
   for (let i = 0; i < length; i++) {
-    const byte = bytes[i] as number;
-    if (isSpace(byte)) continue;
+    const code = text.charCodeAt(i);
+    if (isSpace(code)) continue;
     if (opened) {
       opened = false;
-      if (byte !== CLOSE_ARRAY && byte !== CLOSE_OBJECT && ++members > limits.maxMembers)
+      if (code !== CLOSE_ARRAY && code !== CLOSE_OBJECT && ++members > limits.maxMembers)
         return stopped(tooMany(limits));
     }
-    if (depth === 1 && idStart === -2) idStart = i; // the first byte of the id's value
+    if (depth === 1 && idStart === -2) idStart = i; // the first character of the id's value
     const keyHere = atKey;
     atKey = false;
-    if (byte === QUOTE) {
-      const end = stringEnd(bytes, i);
+    if (code === QUOTE) {
+      const end = stringEnd(text, i);
       if (end === -1) return stopped(undefined); // unterminated: JSON.parse says so
       if (keyHere) {
-        if (idStart === -1 && isKey(bytes, i, end, ID_KEY)) idKeyAt = end;
-        else if (isKey(bytes, i, end, METHOD_KEY)) method = true;
+        if (idStart === -1 && isKey(text, i, end, '"id"')) idKeyAt = end;
+        else if (isKey(text, i, end, '"method"')) method = true;
       }
       i = end;
       continue;
     }
-    if (byte === OPEN_ARRAY || byte === OPEN_OBJECT) {
-      if (depth === 0) topIsObject = byte === OPEN_OBJECT;
+    if (code === OPEN_ARRAY || code === OPEN_OBJECT) {
+      if (depth === 0) topIsObject = code === OPEN_OBJECT;
       if (++depth > limits.maxDepth) return stopped(`it is nested deeper than ${limits.maxDepth} levels`);
       atKey = depth === 1 && topIsObject;
       opened = true;
-    } else if (byte === CLOSE_ARRAY || byte === CLOSE_OBJECT) {
+    } else if (code === CLOSE_ARRAY || code === CLOSE_OBJECT) {
       if (depth === 1 && idStart >= 0 && id === undefined) id = [idStart, i];
       depth--;
-    } else if (byte === COMMA) {
+    } else if (code === COMMA) {
       if (depth === 1 && idStart >= 0 && id === undefined) id = [idStart, i];
       atKey = depth === 1 && topIsObject;
       if (++members > limits.maxMembers) return stopped(tooMany(limits));
-    } else if (byte === COLON && depth === 1 && idKeyAt !== -1 && idStart === -1) {
-      idStart = -2; // the value starts at the next byte that is not a space
+    } else if (code === COLON && depth === 1 && idKeyAt !== -1 && idStart === -1) {
+      idStart = -2; // the value starts at the next character that is not a space
     }
   }
   return stopped(undefined);
 }
 
 /** Where the string opened by the quote at `start` closes (its quote), or -1. */
-function stringEnd(bytes: Uint8Array, start: number): number {
-  let end = bytes.indexOf(QUOTE, start + 1);
+function stringEnd(text: string, start: number): number {
+  let end = text.indexOf('"', start + 1);
   while (end !== -1) {
     let slashes = 0;
-    while (bytes[end - 1 - slashes] === BACKSLASH) slashes++;
+    while (text.charCodeAt(end - 1 - slashes) === BACKSLASH) slashes++;
     if (slashes % 2 === 0) return end;
-    end = bytes.indexOf(QUOTE, end + 1);
+    end = text.indexOf('"', end + 1);
   }
   return -1;
 }

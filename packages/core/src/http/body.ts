@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { StringDecoder } from 'node:string_decoder';
 import { type JsonTextScan, scanJsonShape } from '../json-limits.ts';
 import { refusalIdOf } from '../jsonrpc.ts';
 import { ProtocolError, protocolError, RPC_ERROR } from '../protocol-error.ts';
@@ -14,12 +15,12 @@ export class MessageShapeError extends ProtocolError {
 
 /**
  * The id to answer a body refused unparsed with: a request's (its `method` seen before the scan
- * stopped), parsed alone from the bytes `scanJsonShape` found it in; null when there is none.
+ * stopped), parsed alone from the text `scanJsonShape` found it in; null when there is none.
  */
-function idFromText(bytes: Buffer, scan: JsonTextScan): string | number | null {
+function idFromText(text: string, scan: JsonTextScan): string | number | null {
   if (!scan.id || !scan.method) return null;
   try {
-    return refusalIdOf({ method: '', id: JSON.parse(bytes.toString('utf8', scan.id[0], scan.id[1])) });
+    return refusalIdOf({ method: '', id: JSON.parse(text.slice(scan.id[0], scan.id[1])) });
   } catch {
     return null;
   }
@@ -78,7 +79,12 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
     return Promise.reject(tooLarge());
   }
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    // Decoded as it arrives, never gathered into one buffer: a 4 MiB body held as 64 chunks and
+    // then copied whole by Buffer.concat came from the C allocator, which kept most of it after
+    // a 5-minute hostile soak (RSS 30-56% above its start while the JS heap came back). A string
+    // lives in V8's heap, whose large objects go back to the system once collected.
+    const decoder = new StringDecoder('utf8');
+    let text = '';
     let size = 0;
     let done = false;
     req.on('data', (chunk: Buffer) => {
@@ -86,18 +92,19 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
       size += chunk.length;
       if (size > maxBytes) {
         done = true;
-        chunks.length = 0;
+        text = '';
         reject(tooLarge());
         return;
       }
-      chunks.push(chunk);
+      text += decoder.write(chunk);
     });
     req.on('end', () => {
       if (done) return;
       done = true;
+      text += decoder.end();
       const parse = () => {
         try {
-          resolve(parseBody(Buffer.concat(chunks, size)));
+          resolve(parseBody(text));
         } catch (error) {
           reject(error);
         }
@@ -108,19 +115,19 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
     req.on('error', (error) => {
       if (done) return;
       done = true;
+      text = '';
       reject(error);
     });
   });
 }
 
 /**
- * A body as one JSON-RPC message: its shape checked on the bytes (refused unparsed when over a
+ * A body as one JSON-RPC message: its shape checked on the text (refused unparsed when over a
  * bound, with its id when the id came before the bound), then parsed.
  */
-function parseBody(bytes: Buffer): unknown {
-  const scan = scanJsonShape(bytes);
-  if (scan.problem) throw new MessageShapeError(`invalid request: ${scan.problem}`, idFromText(bytes, scan));
-  const text = bytes.toString('utf8');
+function parseBody(text: string): unknown {
+  const scan = scanJsonShape(text);
+  if (scan.problem) throw new MessageShapeError(`invalid request: ${scan.problem}`, idFromText(text, scan));
   if (text.trim() === '')
     throw protocolError('ParseError', 'parse error: the body is empty', { reason: 'empty' });
   try {
