@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { envBoolean, envInt, envList, envLogLevel, envNumber, envPort, envUrl } from './config.ts';
+import { isAddressOrRange } from './http/client-address.ts';
 
 /** One flag and/or env var a server bin reads. */
 export interface OptionSpec {
@@ -197,6 +198,13 @@ export const CORE_OPTIONS: ReadonlyArray<OptionSpec> = [
     schema: envInt(0, 1_000_000),
   },
   {
+    env: 'MCP_TRUSTED_PROXIES',
+    description:
+      'balancers in front (IP addresses, CIDR ranges): their X-Forwarded-For names the client, whose address then counts for anonymous limits',
+    defaultText: 'none',
+    schema: envTrustedProxies(),
+  },
+  {
     env: 'MCP_MAX_LISTENS',
     description: 'most subscriptions/listen streams open at once in this process',
     defaultText: '1000',
@@ -271,6 +279,18 @@ function envRedisUrl() {
   });
 }
 
+/** MCP_TRUSTED_PROXIES: addresses and CIDR ranges, comma-separated; each bad entry named. */
+function envTrustedProxies() {
+  return envList().superRefine((entries, ctx) => {
+    const bad = entries.filter((entry) => !isAddressOrRange(entry));
+    if (bad.length > 0)
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected IP addresses or CIDR ranges such as 10.0.0.0/8,127.0.0.1; not one: ${bad.slice(0, 3).join(', ')}`,
+      });
+  });
+}
+
 /** The parsed contract configuration, keyed by variable name. */
 export function coreConfigSchema(defaultPort: number) {
   return z.object({
@@ -305,6 +325,7 @@ export function coreConfigSchema(defaultPort: number) {
     MCP_KEEP_ALIVE_TIMEOUT_MS: envInt(0, 600_000).default(5_000),
     MCP_MAX_CONNECTIONS: envInt(1, 1_000_000).default(1_000),
     MCP_MAX_CONNECTIONS_PER_ADDRESS: envInt(0, 1_000_000).default(256),
+    MCP_TRUSTED_PROXIES: envTrustedProxies().default([]),
     MCP_MAX_LISTENS: envInt(1, 1_000_000).default(1_000),
     MCP_MAX_LISTENS_PER_CALLER: envInt(1, 1_000_000).default(16),
     MCP_MAX_TASKS: envInt(1, 1_000_000).default(1_000),

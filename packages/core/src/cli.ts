@@ -282,6 +282,7 @@ export async function httpOptions(
     publicUrl: config.MCP_PUBLIC_URL,
     allowedHosts: config.MCP_ALLOWED_HOSTS,
     allowedOrigins: config.MCP_ALLOWED_ORIGINS,
+    trustedProxies: config.MCP_TRUSTED_PROXIES,
     rateLimit: { rps: config.MCP_RATE_LIMIT_RPS, burst: config.MCP_RATE_LIMIT_BURST },
     stateful: config.MCP_STATEFUL && {
       idleMs: config.MCP_SESSION_IDLE_MS,

@@ -6,6 +6,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../logger.ts';
+import type { TrustedProxies } from './client-address.ts';
 
 export interface ConnectionLimits {
   /** Time to receive a request's headers (MCP_HEADERS_TIMEOUT_MS, default 10 s; Node's: 60 s). */
@@ -53,7 +54,12 @@ const LOG_EVERY_MS = 60_000;
 export function guardConnections(
   server: Server,
   limits: ConnectionLimits,
-  options: { logger: Logger; onRefused?: (scope: RefusedScope) => void },
+  options: {
+    logger: Logger;
+    onRefused?: (scope: RefusedScope) => void;
+    /** Balancers (MCP_TRUSTED_PROXIES): every client comes through them, so no per-address cap. */
+    trusted?: TrustedProxies;
+  },
 ): ConnectionGuard {
   const { logger } = options;
   server.headersTimeout = limits.headersTimeoutMs;
@@ -102,7 +108,11 @@ export function guardConnections(
     const address = socket.remoteAddress ?? '';
     const fromAddress = perAddress.get(address) ?? 0;
     if (open >= limits.maxConnections) return refuse(socket, 'total', address);
-    if (limits.maxConnectionsPerAddress > 0 && fromAddress >= limits.maxConnectionsPerAddress)
+    if (
+      limits.maxConnectionsPerAddress > 0 &&
+      fromAddress >= limits.maxConnectionsPerAddress &&
+      !options.trusted?.has(address)
+    )
       return refuse(socket, 'address', address);
     open++;
     perAddress.set(address, fromAddress + 1);

@@ -4,6 +4,7 @@ import type { SubscriptionFilter } from '../listen-filter.ts';
 import type { ListenSink, Listens } from '../listens.ts';
 import { errorResponse, ProtocolError } from '../protocol-error.ts';
 import type { CallerIdentity } from '../server.ts';
+import { clientAddress } from './client-address.ts';
 
 /**
  * What one listen stream may have written and the client not yet read before it is closed: a
@@ -16,7 +17,7 @@ const PROCESS_FULL_RETRY_S = 5;
 
 /** Whose listens count together: the authenticated client, else the address. */
 export function listenCaller(req: IncomingMessage, caller: CallerIdentity | undefined): string {
-  return caller ? `key:${caller.clientId}` : `addr:${req.socket.remoteAddress ?? 'unknown'}`;
+  return caller ? `key:${caller.clientId}` : `addr:${clientAddress(req)}`;
 }
 
 /**

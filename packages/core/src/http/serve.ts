@@ -10,6 +10,7 @@ import { createRequestStateCodec } from '../request-state.ts';
 import type { Semaphore } from '../semaphore.ts';
 import type { CallerIdentity, ServerDefinition } from '../server.ts';
 import type { TaskOptions } from '../tasks/engine.ts';
+import { clientAddress, resolveClientAddress, trustedProxies } from './client-address.ts';
 import {
   CONNECTION_DEFAULTS,
   CONNECTIONS_CHECKING_INTERVAL_MS,
@@ -40,6 +41,12 @@ export interface ServeHttpOptions extends Omit<McpHttpHandlerOptions, 'signal' |
   publicUrl?: string | undefined;
   allowedHosts?: ReadonlyArray<string> | undefined;
   allowedOrigins?: ReadonlyArray<string> | undefined;
+  /**
+   * The load balancers in front (MCP_TRUSTED_PROXIES): addresses and CIDR ranges whose
+   * X-Forwarded-For names the client. Anonymous callers are then limited by the client's address,
+   * not the balancer's, and connections from them are held to the total cap only. Default none.
+   */
+  trustedProxies?: ReadonlyArray<string> | undefined;
   /** Per client (key id, else address); `rps: 0` turns it off. Default 50/s, burst 100. */
   rateLimit?: { rps: number; burst?: number } | RateLimiter;
   /**
@@ -216,9 +223,11 @@ export async function serveHttp(
 
   const limits: ConnectionLimits = { ...CONNECTION_DEFAULTS, ...definedOnly(options.connections) };
   const serverOptions = { connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS };
+  const trusted = options.trustedProxies?.length ? trustedProxies(options.trustedProxies) : undefined;
   const server = createServer(serverOptions, (req, res) => {
     // a connection refused over a cap, whose request the parser read anyway
     if (isRefused(req.socket)) return void req.socket.destroy();
+    if (trusted) resolveClientAddress(req, trusted);
     if (metrics) res.on('finish', countResponse);
     // Shutting down: a request that came on a kept-alive connection is served, but it is the
     // connection's last, or clients would keep it busy (and the drain waiting) to the deadline.
@@ -262,7 +271,11 @@ export async function serveHttp(
     else return false;
     return true;
   }
-  const guardOptionsFor = { logger, ...(metrics && { onRefused: metrics.connectionRefused }) };
+  const guardOptionsFor = {
+    logger,
+    ...(metrics && { onRefused: metrics.connectionRefused }),
+    ...(trusted && { trusted }),
+  };
   connections = guardConnections(server, limits, guardOptionsFor);
   const opsServer =
     options.metricsPort === undefined
@@ -313,7 +326,7 @@ export async function serveHttp(
   function refuse(req: IncomingMessage, res: ServerResponse, error: unknown): void | Promise<void> {
     if (!(error instanceof AuthError)) throw error;
     // failed attempts count against the address, so guessing keys is rate limited too
-    return decide(limiter.check(`addr:${req.socket.remoteAddress}`), res, () => {
+    return decide(limiter.check(`addr:${clientAddress(req)}`), res, () => {
       res.setHeader('www-authenticate', wwwAuthenticate(metadataUrl, error));
       rpcError(res, 401, error.message);
     });
@@ -325,7 +338,7 @@ export async function serveHttp(
     caller: CallerIdentity | undefined,
   ): void | Promise<void> {
     if (!limiter.enabled) return pass(req, res, caller);
-    const key = caller ? `key:${caller.clientId}` : `addr:${req.socket.remoteAddress}`;
+    const key = caller ? `key:${caller.clientId}` : `addr:${clientAddress(req)}`;
     const decision = limiter.check(key);
     // no closure on the hot path: only an async store gets a promise
     if (decision instanceof Promise)

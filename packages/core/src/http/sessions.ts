@@ -11,6 +11,7 @@ import { errorResponse, ProtocolError, RPC_ERROR } from '../protocol-error.ts';
 import { createSdkServer } from '../sdk-server.ts';
 import type { CallerIdentity } from '../server.ts';
 import { BodyTooLargeError, readJsonBody } from './body.ts';
+import { clientAddress } from './client-address.ts';
 
 export interface SessionManagerOptions {
   tables: ServerTables;
@@ -120,7 +121,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       res.setHeader('retry-after', String(RETRY_AFTER_S));
       return fail(res, 503, id, SERVER_BUSY, `too many open sessions (${maxSessions}): try again later`);
     }
-    const owner = caller ? `key:${caller.clientId}` : `addr:${req.socket.remoteAddress}`;
+    const owner = caller ? `key:${caller.clientId}` : `addr:${clientAddress(req)}`;
     const ownedNow = owned.get(owner) ?? 0;
     if (ownedNow >= maxPerCaller) {
       // not logged with the owner: it may be a key id, and a flood of these is the caller's own
