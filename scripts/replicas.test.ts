@@ -4,6 +4,7 @@
 // (.ci/run) and fails rather than skip.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serviceUrl } from '@mcp-stack/core/testing';
@@ -49,6 +50,22 @@ async function call(url: string, method: string, params: unknown) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     return { status: 0, body: { error: `${String(error)}: ${cause?.code ?? ''} ${cause?.message ?? ''}` } };
   }
+}
+
+/** A POST of `ping` from `localAddress` (a client address of its own on loopback); its status. */
+function statusFrom(url: string, localAddress: string, authorization: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', localAddress, agent: false, headers: { ...HEADERS, authorization } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }));
+  });
 }
 
 const MODERN = '2026-07-28';
@@ -207,6 +224,18 @@ describe.skipIf(!REDIS || !HAPROXY)('pnpm start --replicas 3 (HAProxy, Redis)', 
     expect(allowed).toBeGreaterThanOrEqual(30);
     expect(allowed).toBeLessThanOrEqual(33);
     expect(statuses.filter((s) => s !== 200).every((s) => s === 429)).toBe(true);
+  });
+
+  it("limits callers without a key by their own address behind the balancer (its X-Forwarded-For), not by the balancer's", async () => {
+    const { url } = await stack('demo', { MCP_RATE_LIMIT_RPS: '0.1', MCP_RATE_LIMIT_BURST: '10' });
+    // two clients on addresses of their own; a wrong key counts against the caller's address
+    const guess = (localAddress: string) => statusFrom(url, localAddress, 'Bearer not-a-key-0123456789');
+    const first: number[] = [];
+    for (let i = 0; i < 15; i++) first.push(await guess('127.0.0.2'));
+    expect(first.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(first.slice(12)).toEqual([429, 429, 429]);
+    // the other client behind the same balancer is not held back by the first one's guesses
+    expect(await guess('127.0.0.3')).toBe(401);
   });
 
   it('answers tasks/get for a task on every replica, and tasks/cancel on another replica stops it', async () => {

@@ -328,6 +328,8 @@ async function main(): Promise<void> {
       // a question's retry may reach another replica: they sign requestState with one key
       MCP_REQUEST_STATE_KEYS: requestStateKeys,
       MCP_SHUTDOWN_DELAY_MS: env.MCP_SHUTDOWN_DELAY_MS ?? '1500',
+      // HAProxy's X-Forwarded-For names the client: anonymous callers keep budgets of their own
+      MCP_TRUSTED_PROXIES: env.MCP_TRUSTED_PROXIES ?? '127.0.0.1',
     };
     const instances = ports.map((p, i) => {
       const instance = instanceOf(service, names[i] as string, p);

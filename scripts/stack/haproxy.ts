@@ -39,6 +39,8 @@ export function haproxyConfig(frontends: ReadonlyArray<Frontend>): string {
     'defaults',
     '  mode http',
     '  option http-server-close',
+    // the client's address, for the replicas' MCP_TRUSTED_PROXIES
+    '  option forwardfor',
     '  timeout connect 2s',
     '  timeout client 120s',
     '  timeout server 120s',
