@@ -26,7 +26,11 @@ import {
 } from './servers.ts';
 
 const SLOW = Boolean(process.env.MCP_STACK_SLOW_TESTS);
-const SOAK_MS = SLOW ? 5 * 60_000 : 10_000;
+const SOAK_MS = Number(process.env.MCP_STACK_SOAK_MS) || (SLOW ? 5 * 60_000 : 10_000);
+const t0 = performance.now();
+/** Where the soak is, on stderr as it goes (a 10-minute test that says nothing cannot be told from a hung one). */
+const phase = (text: string) =>
+  process.stderr.write(`soak +${Math.round((performance.now() - t0) / 1000)} s: ${text}\n`);
 const KEYS = { ordinary: 'soak-ordinary-0123456789abcdef', hostile: 'soak-hostile-0123456789abcdefgh' };
 /** Long enough for every attack to run once. */
 const WARM_UP_MS = 5_000;
@@ -182,10 +186,12 @@ describe('a mixed hostile soak of every HTTP server at once', () => {
     await delay(WARM_UP_MS);
     warmUp.abort();
     await Promise.all(warming);
+    phase('warmed up; waiting for resident memory to settle');
     const probes = await Promise.all(servers.map((server) => connectHeapProbe(server.stderr())));
     cleanups.push(() => Promise.all(probes.map((probe) => probe.close())));
     const heapBefore = await Promise.all(probes.map((probe) => probe.usedAfterGc()));
     const before = await Promise.all(servers.map((server) => settledRss(server.child.pid as number)));
+    phase(`baseline RSS ${before.map(mib).join(', ')}; attacking for ${SOAK_MS / 1000} s`);
 
     const stop = new AbortController();
     // ends the attack and the ordinary client if the test ends first (a timeout, a failure)
@@ -209,7 +215,9 @@ describe('a mixed hostile soak of every HTTP server at once', () => {
     });
     await delay(SOAK_MS);
     stop.abort();
+    phase('attack stopped; waiting for every attacker and the ordinary client to end');
     await Promise.all([...ordinary, ...attackers]);
+    phase('all ended; waiting for resident memory to settle');
 
     for (const server of servers) expect(server.child.exitCode, server.name).toBeNull();
     expect(failures).toEqual([]);
