@@ -80,8 +80,11 @@ describe.skipIf(!kubectl).each(['base', 'production'])('%s: each bin accepts its
         expect(container[probe].httpGet.port).toBe('ops');
       }
       if (name === 'customer-db') {
-        const { dbPath } = parsed.options as { dbPath: string };
-        expect(dbPath.startsWith(`${volumePath(d)}/`), `${dbPath} is on the volume`).toBe(true);
+        // PostgreSQL, shared by the replicas: the URL as docs/deployment.md stores it, no file
+        const { dbPath, dbUrl } = parsed.options as { dbPath?: string; dbUrl?: string };
+        expect(dbUrl).toBe(SECRETS.get('customer-db-postgres/CUSTOMER_DB_URL'));
+        expect(dbUrl).toMatch(/^postgres(ql)?:\/\//);
+        expect(dbPath).toBeUndefined();
       }
       if (name === 'users')
         expect((parsed.options as Any).apiKey).toBe(SECRETS.get('users-api-key/USERS_API_KEY'));

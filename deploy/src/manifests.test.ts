@@ -51,18 +51,57 @@ describe.skipIf(!kubectl)('the rendered manifests', () => {
     expect(checkPolicies(rendered[which], { production: which === 'production' })).toEqual([]);
   });
 
-  it('runs users and demo as replicas (HPA from 3), customer-db and users-api as one pod on a volume', () => {
+  it('runs users, customer-db and demo as rolling replicas (HPA from 3), users-api as one pod on a volume', () => {
     for (const objects of [rendered.base, rendered.production]) {
-      expect(find(objects, 'HorizontalPodAutoscaler', 'users').spec.minReplicas).toBe(3);
-      for (const name of ['customer-db', 'users-api']) {
+      for (const name of ['users', 'customer-db']) {
+        expect(find(objects, 'HorizontalPodAutoscaler', name).spec.minReplicas).toBe(3);
         const deployment = find(objects, 'Deployment', name);
-        expect(deployment.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
-        expect(objects.some((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === name)).toBe(
-          false,
-        );
+        expect(deployment.spec.replicas).toBeUndefined();
+        expect(deployment.spec.strategy).toEqual({
+          type: 'RollingUpdate',
+          rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+        });
       }
+      const usersApi = find(objects, 'Deployment', 'users-api');
+      expect(usersApi.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
+      expect(
+        objects.some((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === 'users-api'),
+      ).toBe(false);
     }
     expect(find(rendered.base, 'HorizontalPodAutoscaler', 'demo').spec.minReplicas).toBe(3);
+    expect(find(rendered.production, 'HorizontalPodAutoscaler', 'customer-db').spec.maxReplicas).toBe(8);
+  });
+
+  it('customer-db: PostgreSQL from the Secret customer-db-postgres, no SQLite file, no volume or claim', () => {
+    for (const objects of [rendered.base, rendered.production]) {
+      expect(env(objects, 'customer-db', 'CUSTOMER_DB_URL').valueFrom.secretKeyRef).toEqual({
+        name: 'customer-db-postgres',
+        key: 'CUSTOMER_DB_URL',
+      });
+      expect(env(objects, 'customer-db', 'CUSTOMER_DB_PATH')).toBeUndefined();
+      const pod = find(objects, 'Deployment', 'customer-db').spec.template.spec;
+      expect(pod.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
+      expect(container(objects, 'customer-db').volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+      expect(objects.filter((o) => o.kind === 'PersistentVolumeClaim').map((o) => o.metadata.name)).toEqual([
+        'users-api-data',
+      ]);
+      // a drain takes one replica at a time, never all of them
+      expect(find(objects, 'PodDisruptionBudget', 'customer-db').spec.maxUnavailable).toBe(1);
+    }
+    // production's database is not given the demo customers
+    expect(env(rendered.production, 'customer-db', 'CUSTOMER_DB_NO_SEED').value).toBe('1');
+  });
+
+  it('customer-db reaches only DNS, PostgreSQL and Redis (egress by port: both are references)', () => {
+    for (const objects of [rendered.base, rendered.production]) {
+      const policy = find(objects, 'NetworkPolicy', 'customer-db').spec;
+      expect(policy.policyTypes).toEqual(['Ingress', 'Egress']);
+      const open = policy.egress.flatMap((rule: Any) => {
+        expect(rule.to).toBeUndefined();
+        return rule.ports.map((p: Any) => `${p.port}/${p.protocol}`);
+      });
+      expect(open.sort()).toEqual(['53/TCP', '53/UDP', '5432/TCP', '6379/TCP']);
+    }
   });
 
   it('takes keys from Secrets by name, Redis optionally, and carries no Secret', () => {
@@ -77,6 +116,7 @@ describe.skipIf(!kubectl)('the rendered manifests', () => {
       key: 'USERS_API_KEY',
     });
     expect(env(objects, 'users-api', 'USERS_API_KEY').valueFrom.secretKeyRef.name).toBe('users-api-key');
+    expect(env(objects, 'customer-db', 'CUSTOMER_DB_URL').valueFrom.secretKeyRef.optional).toBeUndefined();
     for (const name of ['users', 'customer-db', 'demo']) {
       expect(env(objects, name, 'MCP_REDIS_URL').valueFrom.secretKeyRef).toEqual({
         name: 'mcp-redis',
@@ -426,9 +466,9 @@ const BREAKS: Array<[RuleId, string, (objects: K8sObject[]) => void]> = [
     'pdb',
     'a budget that blocks every drain of one replica',
     (o) => {
-      find(o, 'PodDisruptionBudget', 'customer-db').spec = {
+      find(o, 'PodDisruptionBudget', 'users-api').spec = {
         minAvailable: 1,
-        selector: { matchLabels: { 'app.kubernetes.io/name': 'customer-db' } },
+        selector: { matchLabels: { 'app.kubernetes.io/name': 'users-api' } },
       };
     },
   ],
@@ -471,7 +511,63 @@ const BREAKS: Array<[RuleId, string, (objects: K8sObject[]) => void]> = [
     'sqlite',
     'SQLite with two replicas',
     (o) => {
-      find(o, 'Deployment', 'customer-db').spec.replicas = 2;
+      find(o, 'Deployment', 'users-api').spec.replicas = 2;
+    },
+  ],
+  [
+    'sqlite',
+    'customer-db back on a ReadWriteOnce claim, with its autoscaler',
+    (o) => {
+      o.push({
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: 'customer-db-data', namespace: 'mcp-stack' },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+      });
+      find(o, 'Deployment', 'customer-db').spec.template.spec.volumes.push({
+        name: 'data',
+        persistentVolumeClaim: { claimName: 'customer-db-data' },
+      });
+    },
+  ],
+  [
+    'shared-database',
+    'replicas each on a SQLite file of its own',
+    (o) => {
+      const c = container(o, 'customer-db');
+      c.env = c.env.filter((v: Any) => v.name !== 'CUSTOMER_DB_URL');
+      c.env.push({ name: 'CUSTOMER_DB_PATH', value: '/tmp/customer-db.sqlite' });
+    },
+  ],
+  [
+    'shared-database',
+    'a SQLite path beside the URL',
+    (o) => {
+      container(o, 'customer-db').env.push({ name: 'CUSTOMER_DB_PATH', value: '/tmp/customer-db.sqlite' });
+    },
+  ],
+  [
+    'egress',
+    'PostgreSQL not open',
+    (o) => {
+      const policy = find(o, 'NetworkPolicy', 'customer-db').spec;
+      policy.egress = policy.egress.filter((rule: Any) => rule.ports[0].port !== 5432);
+    },
+  ],
+  [
+    'egress',
+    'no DNS',
+    (o) => {
+      const policy = find(o, 'NetworkPolicy', 'customer-db').spec;
+      policy.egress = policy.egress.filter((rule: Any) => rule.ports[0].port !== 53);
+    },
+  ],
+  [
+    'egress',
+    'Redis not open',
+    (o) => {
+      const policy = find(o, 'NetworkPolicy', 'customer-db').spec;
+      policy.egress = policy.egress.filter((rule: Any) => rule.ports[0].port !== 6379);
     },
   ],
   [

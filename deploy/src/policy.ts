@@ -36,6 +36,10 @@ export const RULES = {
   service: 'every Deployment has a Service selecting its pods, on ports the pods have',
   hpa: 'HPAs target existing Deployments, which leave the replica count to them',
   sqlite: 'a Deployment on a ReadWriteOnce volume runs one replica, Recreate, with no HPA',
+  'shared-database':
+    'a replicated customer-db shares one PostgreSQL: CUSTOMER_DB_URL from a Secret, no CUSTOMER_DB_PATH (each replica would have a database of its own)',
+  egress:
+    'an egress NetworkPolicy lets its pods reach DNS (53) and the backends their variables name: PostgreSQL (5432) for CUSTOMER_DB_URL, Redis (6379) for MCP_REDIS_URL',
   'network-policy': "every Deployment's pods are behind an ingress NetworkPolicy on their own ports",
   'pod-security': 'the namespace enforces the restricted Pod Security Standard; every object is in it',
   upstream: 'USERS_API_URL names the users-api Service and its port',

@@ -3,6 +3,7 @@ import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2'
 import type { IIngress, INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import type { IContainer, INamespace, IPersistentVolumeClaim, IService } from 'kubernetes-models/v1';
+import { egressViolations } from './egress-policy.ts';
 import { envValue, ofKind, type PolicyOptions, type Report, SERVICES, selects } from './policy.ts';
 import { type K8sObject, nameOf } from './render.ts';
 
@@ -106,7 +107,23 @@ export function wiringViolations(objects: ReadonlyArray<K8sObject>, options: Pol
       report('sqlite', name, 'a ReadWriteOnce volume (SQLite): one replica, strategy Recreate, no HPA');
     }
 
+    if (containers.some((c) => c.name === 'customer-db') && replicas > 1) {
+      for (const container of containers) {
+        const url = container.env?.find((v) => v.name === 'CUSTOMER_DB_URL');
+        if (!url?.valueFrom?.secretKeyRef)
+          report('shared-database', name, `${replicas} replicas with no CUSTOMER_DB_URL from a Secret`);
+        if (container.env?.some((v) => v.name === 'CUSTOMER_DB_PATH'))
+          report('shared-database', name, 'CUSTOMER_DB_PATH: a SQLite file per replica, not one database');
+      }
+    }
+
     const ownPolicies = policies.filter((p) => selects(p.spec?.podSelector?.matchLabels, labels));
+    egressViolations(
+      ownPolicies.filter((p) => p.spec?.policyTypes?.includes('Egress')),
+      containers,
+      name,
+      report,
+    );
     const ingressPolicies = ownPolicies.filter((p) => p.spec?.policyTypes?.includes('Ingress'));
     if (ingressPolicies.length === 0)
       report('network-policy', name, 'no ingress NetworkPolicy selects its pods');

@@ -38,7 +38,7 @@ describe('ports', () => {
 describe('workspace edits', () => {
   const target = { names: serverNames('billing'), port: 3004 };
 
-  it('adds a compose service before volumes:, following the demo block', () => {
+  it('adds a compose service after the demo block, above the profile scale (not one of its replicas)', () => {
     const edit = editCompose(read(ROOT, 'docker-compose.yml'), target);
     if (!edit.ok) throw new Error(edit.reason);
     expect(edit.text).toContain(`  billing:
@@ -51,8 +51,16 @@ describe('workspace edits', () => {
       MCP_PUBLIC_URL: \${MCP_PUBLIC_URL_BASE:-http://localhost}:\${BILLING_MCP_PORT:-3004}
     ports: ["127.0.0.1:\${BILLING_MCP_PORT:-3004}:3004"]
 
-volumes:`);
+  # ---- profile \`scale\``);
     expect(edit.text.indexOf('  demo:')).toBeLessThan(edit.text.indexOf('  billing:'));
+    // a file without profiles: before volumes:
+    const plain = editCompose(
+      read(ROOT, 'docker-compose.yml').replace(/ {2}# -+ profile [^\n]*\n/, ''),
+      target,
+    );
+    if (!plain.ok) throw new Error(plain.reason);
+    expect(plain.text.indexOf('  billing:')).toBeGreaterThan(plain.text.indexOf('  haproxy:'));
+    expect(plain.text).toMatch(/:3004"\]\n\nvolumes:/);
     const again = editCompose(edit.text, target);
     expect(again.ok).toBe(false);
   });

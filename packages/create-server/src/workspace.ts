@@ -52,9 +52,13 @@ export function editCompose(text: string, target: DeployTarget): Edit {
   if (new RegExp(`^  ${target.names.name}:\\s*$`, 'm').test(text)) {
     return { ok: false, reason: `it already has a service named ${target.names.name}`, byHand };
   }
-  // the next top-level key after services (volumes:, networks:, ...), else the end of the file
+  // above the services of the compose profiles (a `  # ---- profile …` line), else the next
+  // top-level key after services (volumes:, networks:, ...), else the end of the file
   const servicesAt = text.search(/^services:\s*$/m);
-  const after = text.slice(servicesAt).search(/^(?!services:)[A-Za-z_][\w-]*:/m);
+  const rest = text.slice(servicesAt);
+  const nextKey = rest.search(/^(?!services:)[A-Za-z_][\w-]*:/m);
+  const profiles = rest.search(/^ {2}# -+ profile /m);
+  const after = profiles !== -1 && (nextKey === -1 || profiles < nextKey) ? profiles : nextKey;
   if (after === -1) {
     const body = text.endsWith('\n') ? text : `${text}\n`;
     return { ok: true, text: `${body}\n${block}` };
