@@ -80,10 +80,12 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
   }
   return new Promise((resolve, reject) => {
     // Decoded as it arrives, never gathered into one buffer: a 4 MiB body held as 64 chunks and
-    // then copied whole by Buffer.concat came from the C allocator, which kept most of it after
-    // a 5-minute hostile soak (RSS 30-56% above its start while the JS heap came back). A string
-    // lives in V8's heap, whose large objects go back to the system once collected.
-    const decoder = new StringDecoder('utf8');
+    // then copied whole by Buffer.concat took twice its size from the C allocator, which keeps
+    // what it was once given (docs/reliability.md, the soak). A string lives in V8's heap, whose
+    // large objects go back to the system once collected. Most bodies come in one chunk: that
+    // one is decoded at the end; a second chunk starts the decoder.
+    let first: Buffer | undefined;
+    let decoder: StringDecoder | undefined;
     let text = '';
     let size = 0;
     let done = false;
@@ -92,16 +94,28 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
       size += chunk.length;
       if (size > maxBytes) {
         done = true;
+        first = undefined;
         text = '';
         reject(tooLarge());
         return;
+      }
+      if (size === chunk.length) {
+        first = chunk;
+        return;
+      }
+      if (!decoder) {
+        decoder = new StringDecoder('utf8');
+        text = decoder.write(first as Buffer);
+        first = undefined;
       }
       text += decoder.write(chunk);
     });
     req.on('end', () => {
       if (done) return;
       done = true;
-      text += decoder.end();
+      if (decoder) text += decoder.end();
+      else if (first) text = first.toString('utf8');
+      first = undefined;
       const parse = () => {
         try {
           resolve(parseBody(text));
@@ -115,6 +129,7 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
     req.on('error', (error) => {
       if (done) return;
       done = true;
+      first = undefined;
       text = '';
       reject(error);
     });
