@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import { createHttpClient } from '../http-client.ts';
-import { defineServer, defineTool } from '../server.ts';
-import { captureLogs, postModern, serveForTest } from '../testing.ts';
+import { defineServer, defineTool, type ServerDefinition } from '../server.ts';
+import { captureLogs, connectHttp, postModern, serveForTest } from '../testing.ts';
 import { type OtlpReceiver, type ReceivedSpan, SPAN_KIND, startOtlpReceiver } from '../testing-otlp.ts';
 import { traceDbCall } from './db-span.ts';
 import { samplerFrom } from './sdk.ts';
@@ -48,6 +48,7 @@ describe('tracing on: spans exported to a real OTLP/HTTP receiver', () => {
   let tracing: Tracing | undefined;
   let url: string;
   let close: () => Promise<boolean>;
+  let definition: ServerDefinition;
   const load = vi.fn(loadSdk);
 
   beforeAll(async () => {
@@ -75,35 +76,31 @@ describe('tracing on: spans exported to a real OTLP/HTTP receiver', () => {
       logger,
       load,
     });
-    ({ url, close } = await serveForTest(
-      defineServer({
-        name: 'traced',
-        version: '9.9.9',
-        tools: [
-          defineTool({
-            name: 'fetch_thing',
-            description: 'Fetches from the upstream (twice when flaky), then queries a database.',
-            input: { password: z.string(), flaky: z.boolean().default(false) },
-            handler: async ({ flaky }) => {
-              await api.get(flaky ? '/flaky?token=abc' : '/thing?token=abc');
-              await traceDbCall(
-                { system: 'sqlite', operation: 'SELECT', collection: 'things' },
-                async () => 1,
-              );
-              return { content: [{ type: 'text', text: 'done' }] };
-            },
-          }),
-          defineTool({
-            name: 'find_nothing',
-            description: 'Always fails with NOT_FOUND.',
-            input: {},
-            handler: () => {
-              throw new AppError('NOT_FOUND', 'no such thing');
-            },
-          }),
-        ],
-      }),
-    ));
+    definition = defineServer({
+      name: 'traced',
+      version: '9.9.9',
+      tools: [
+        defineTool({
+          name: 'fetch_thing',
+          description: 'Fetches from the upstream (twice when flaky), then queries a database.',
+          input: { password: z.string(), flaky: z.boolean().default(false) },
+          handler: async ({ flaky }) => {
+            await api.get(flaky ? '/flaky?token=abc' : '/thing?token=abc');
+            await traceDbCall({ system: 'sqlite', operation: 'SELECT', collection: 'things' }, async () => 1);
+            return { content: [{ type: 'text', text: 'done' }] };
+          },
+        }),
+        defineTool({
+          name: 'find_nothing',
+          description: 'Always fails with NOT_FOUND.',
+          input: {},
+          handler: () => {
+            throw new AppError('NOT_FOUND', 'no such thing');
+          },
+        }),
+      ],
+    });
+    ({ url, close } = await serveForTest(definition));
   });
   afterAll(async () => {
     await close?.();
@@ -192,6 +189,33 @@ describe('tracing on: spans exported to a real OTLP/HTTP receiver', () => {
         'mcp.method.name': 'tools/list',
         'jsonrpc.request.id': '7',
         'mcp.protocol.version': '2025-11-25',
+      },
+    });
+  });
+
+  it('traces a stateful session (the SDK transport) with its session id and the HTTP header', async () => {
+    const stateful = await serveForTest(definition, { stateful: {} });
+    const trace = '5bf92f3577b34da6a3ce929d0e0e4736';
+    const { client, close: disconnect } = await connectHttp(stateful.url, {
+      headers: { traceparent: `00-${trace}-10f067aa0ba902b7-01` },
+    });
+    try {
+      const result = await client.callTool({ name: 'find_nothing', arguments: {} });
+      expect(result.isError).toBe(true);
+    } finally {
+      await disconnect();
+      await stateful.close();
+    }
+    const spans = await receiver.waitFor((all) =>
+      all.some((s) => s.traceId === trace && s.name === 'tools/call find_nothing'),
+    );
+    expect(spans.find((s) => s.traceId === trace && s.name === 'tools/call find_nothing')).toMatchObject({
+      parentSpanId: '10f067aa0ba902b7',
+      attributes: {
+        'mcp.session.id': expect.stringMatching(/.+/),
+        'mcp.protocol.version': expect.any(String),
+        'network.transport': 'tcp',
+        'error.type': 'tool_error',
       },
     });
   });
