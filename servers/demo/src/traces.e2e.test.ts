@@ -3,11 +3,8 @@
 // down costs the caller nothing.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { freePort, postModern, type SpawnedHttp, spawnHttp } from '@mcp-stack/core/testing';
@@ -222,62 +219,5 @@ describe('mcp-server-demo traces over stdio', () => {
     // every stdout line was a JSON-RPC message (the parse above would have thrown otherwise)
     expect(stdout.length).toBeGreaterThanOrEqual(3);
     expect(stdout.every((line) => JSON.parse(line).jsonrpc === '2.0')).toBe(true);
-  });
-});
-
-/** Every module the process loads (ESM and CommonJS), written to MODULES_OUT when it exits. */
-const RECORD_MODULES = `
-import { writeFileSync } from 'node:fs';
-import { registerHooks } from 'node:module';
-const seen = [];
-registerHooks({ load(url, context, next) { seen.push(url); return next(url, context); } });
-process.on('exit', () => writeFileSync(process.env.MODULES_OUT, seen.join('\\n')));
-`;
-
-describe('mcp-server-demo without an OTLP endpoint', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'demo-modules-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const hook = join(dir, 'record-modules.mjs');
-  writeFileSync(hook, RECORD_MODULES);
-
-  /** Serves one tool call over stdio, then returns the modules the process loaded. */
-  async function modulesLoaded(env: Record<string, string>): Promise<string[]> {
-    const out = join(dir, `modules-${Object.keys(env).length}.txt`);
-    const child = spawn(process.execPath, [`--import=${hook}`, ...NODE_ARGS], {
-      env: {
-        ...process.env,
-        OTEL_EXPORTER_OTLP_ENDPOINT: '',
-        JOKE_API_URL: jokeUrl,
-        MODULES_OUT: out,
-        ...env,
-      },
-    });
-    children.push(child);
-    const answered = new Promise<string>((resolve) =>
-      createInterface({ input: child.stdout }).once('line', (line) => resolve(line)),
-    );
-    const call = {
-      name: 'generate_random_number',
-      arguments: { min_value: 1, max_value: 2 },
-      _meta: modernMeta(),
-    };
-    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: call })}\n`);
-    expect(JSON.parse(await answered).result.structuredContent.value).toBeGreaterThanOrEqual(1);
-    child.stdin.end();
-    expect((await once(child, 'exit'))[0]).toBe(0);
-    return readFileSync(out, 'utf8').split('\n');
-  }
-  const sdk = (url: string) =>
-    /@opentelemetry\/(sdk-|exporter-|resources|context-async-hooks)|tracing\/sdk\.ts/.test(url);
-
-  it('loads no OpenTelemetry SDK module (and does when the endpoint is set)', {
-    timeout: 60_000,
-  }, async () => {
-    const off = await modulesLoaded({});
-    expect(off.some((url) => url.includes('tracing/setup.ts'))).toBe(true); // the hook saw core's modules
-    expect(off.filter(sdk)).toEqual([]);
-    // the same check sees the SDK when tracing is on: it is not blind
-    const on = await modulesLoaded({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint });
-    expect(on.filter(sdk).length).toBeGreaterThan(0);
   });
 });
