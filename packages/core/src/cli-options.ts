@@ -262,6 +262,19 @@ export const CORE_OPTIONS: ReadonlyArray<OptionSpec> = [
     defaultText: 'info',
     schema: envLogLevel(),
   },
+  {
+    env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    description:
+      'export traces there over OTLP/HTTP (JSON; /v1/traces is appended); the other standard OTEL_* variables apply (stdio too)',
+    defaultText: 'none: no traces, no SDK loaded',
+    schema: envUrl(),
+  },
+  {
+    env: 'OTEL_SERVICE_NAME',
+    description: 'service.name of the traces',
+    defaultText: "the server's name",
+    schema: z.string().max(200),
+  },
 ];
 
 /** Signing keys: each long enough to resist guessing (HMAC-SHA256 wants 32 bytes). */
@@ -335,6 +348,10 @@ export function coreConfigSchema(defaultPort: number) {
     MCP_SHUTDOWN_DELAY_MS: envInt(0, 600_000).default(0),
     MCP_REQUEST_STATE_KEYS: envRequestStateKeys().optional(),
     LOG_LEVEL: envLogLevel().default('info'),
+    // read again by tracing/setup.ts from the environment; checked here so a typo fails start-up
+    OTEL_EXPORTER_OTLP_ENDPOINT: envUrl().optional(),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: envUrl().optional(),
+    OTEL_SERVICE_NAME: z.string().max(200).optional(),
   });
 }
 

@@ -45,6 +45,15 @@ const cli: ServerCli<{
 };
 
 describe('parseCli', () => {
+  it('refuses an OTLP endpoint that is not a URL, naming the variable', () => {
+    const parsed = parseCli(cli, [], { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' });
+    expect(parsed).toMatchObject({ kind: 'exit', code: 2 });
+    expect((parsed as { text: string }).text).toContain(
+      'OTEL_EXPORTER_OTLP_ENDPOINT: expected an absolute http',
+    );
+    expect(helpText(cli)).toContain('OTEL_EXPORTER_OTLP_ENDPOINT');
+  });
+
   it('defaults to stdio on 127.0.0.1 and the server port, with the server defaults', () => {
     const parsed = parseCli(cli, [], {});
     expect(parsed).toMatchObject({

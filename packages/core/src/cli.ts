@@ -5,6 +5,7 @@ import type { HttpCacheSource } from './http/metrics.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { ServerDefinition } from './server.ts';
 import type { SharedRedis } from './shared.ts';
+import { startTracing, type Tracing } from './tracing/setup.ts';
 
 export type { CoreConfig, OptionSpec };
 
@@ -124,6 +125,7 @@ export async function runCli<O extends Record<string, OptionSpec>>(
   const { config } = parsed;
   const logger = createLogger({ level: config.LOG_LEVEL, name: cli.bin });
   let shared: SharedRedis | undefined;
+  let tracing: Tracing | undefined;
   try {
     // replicas share Redis over HTTP; a stdio server is one client's own and never loads ioredis
     if (config.MCP_TRANSPORT === 'http' && config.MCP_REDIS_URL)
@@ -141,6 +143,13 @@ export async function runCli<O extends Record<string, OptionSpec>>(
       ...(shared && { redis: shared }),
       reportCache: (name, client) => void httpCaches.set(name, client),
     });
+    // OTEL_EXPORTER_OTLP_ENDPOINT set: the SDK loads and every request is traced; unset: nothing loads
+    tracing = await startTracing({
+      serviceName: definition.name,
+      serviceVersion: definition.version,
+      env,
+      logger,
+    });
     if (config.MCP_TRANSPORT === 'stdio') {
       const { runStdio } = await import('./stdio.ts');
       const running = await runStdio(definition, {
@@ -150,6 +159,7 @@ export async function runCli<O extends Record<string, OptionSpec>>(
         ...(config.MCP_REQUEST_STATE_KEYS && { requestStateKeys: config.MCP_REQUEST_STATE_KEYS }),
       });
       await running.closed;
+      await tracing?.shutdown();
       return 0;
     }
     const { serveHttp } = await import('./http/serve.ts');
@@ -163,9 +173,12 @@ export async function runCli<O extends Record<string, OptionSpec>>(
       metricSources: { ...options.metricSources, httpCaches },
     });
     const clean = await running.closed;
+    // after the last request is answered: its spans are exported before the process exits
+    await tracing?.shutdown();
     await shared?.close();
     return clean ? 0 : 1;
   } catch (error) {
+    await tracing?.shutdown();
     await shared?.close();
     logger.fatal({ err: error }, 'could not start');
     const message = error instanceof Error ? error.message : String(error);

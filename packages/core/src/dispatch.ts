@@ -29,6 +29,8 @@ import { buildResources } from './tables/resources.ts';
 import { buildTools, type HeaderParam } from './tables/tools.ts';
 import { createTaskEngine, type TaskEvent, type TaskOptions } from './tasks/engine.ts';
 import { isCreateTaskResult, TASKS_EXTENSION } from './tasks/wire.ts';
+import { type RequestTrace, traceMcpRequest } from './tracing/mcp-span.ts';
+import { tracingActive } from './tracing/spans.ts';
 
 export type Transport = 'stdio' | 'stateless' | 'stateful';
 
@@ -60,6 +62,8 @@ export interface RequestEnv {
    * `input_required`; elsewhere nothing can be asked.
    */
   asker?: Asker | undefined;
+  /** Where the request came from, for its span (tracing/mcp-span.ts); set only while tracing is on. */
+  trace?: RequestTrace | undefined;
 }
 
 const CANNOT_ASK = cannotAsk();
@@ -286,8 +290,18 @@ export function buildTables(
     },
     toolHeaders: (name) => tools.headers(name),
     has: (method) => methods.has(method),
-    handle: (method, params, env) =>
-      env.modern ? handleModern(method, params, env) : handle(method, params, env),
+    handle: (method, params, env) => {
+      if (!tracingActive())
+        return env.modern ? handleModern(method, params, env) : handle(method, params, env);
+      const request = {
+        requestId: env.requestId,
+        sessionId: env.sessionId,
+        modernVersion: env.modern?.version,
+      };
+      return traceMcpRequest(method, params, { ...request, trace: env.trace }, () =>
+        env.modern ? handleModern(method, params, env) : handle(method, params, env),
+      );
+    },
     watcher: (uri) => resources.watcher(uri),
     changes,
     listenOffer,

@@ -12,6 +12,9 @@ import {
 import { codeForStatus, HttpError, parseRetryAfter, ResponseTooLargeError, redactUrl } from './http-error.ts';
 import { checkMaxBytes, DEFAULT_MAX_RESPONSE_BYTES, readBoundedText } from './response-body.ts';
 import { type Release, Semaphore } from './semaphore.ts';
+import { httpClientSpan, recordHttpOutcome } from './tracing/http-span.ts';
+import { injectInto } from './tracing/propagation.ts';
+import { inSpan, tracingActive } from './tracing/spans.ts';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -227,7 +230,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       return new HttpError('UPSTREAM_TIMEOUT', message, { method: req.method, url: req.safeUrl, attempts });
     };
     for (let attempt = 1; ; attempt++) {
-      const outcome = await attemptOnce(req, attempt, signal, () => stopped(attempt));
+      const outcome = tracingActive()
+        ? await tracedAttempt(req, attempt, signal, () => stopped(attempt))
+        : await attemptOnce(req, attempt, signal, () => stopped(attempt), req.headers);
       const stop = stopped(attempt);
       if (stop) throw stop;
       if (outcome.kind === 'response' && outcome.status >= 200 && outcome.status < 300) {
@@ -249,11 +254,28 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
   }
 
+  /** An attempt in a CLIENT span, its `traceparent` sent so the upstream continues the trace. */
+  function tracedAttempt(
+    req: Prepared,
+    attempt: number,
+    signal: AbortSignal | undefined,
+    stopped: () => HttpError | undefined,
+  ): Promise<Outcome> {
+    return inSpan(httpClientSpan(req.method, req.url, attempt), async (span) => {
+      const headers = new Headers(req.headers);
+      injectInto(headers);
+      const outcome = await attemptOnce(req, attempt, signal, stopped, headers);
+      recordHttpOutcome(span, outcome);
+      return outcome;
+    });
+  }
+
   async function attemptOnce(
     req: Prepared,
     attempt: number,
     signal: AbortSignal | undefined,
     stopped: () => HttpError | undefined,
+    sent: Headers,
   ): Promise<Outcome> {
     let release: Release | undefined;
     if (semaphore) {
@@ -269,7 +291,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     try {
       const response = await fetchImpl(req.url.href, {
         method: req.method,
-        headers: req.headers,
+        headers: sent,
         body: req.body ?? null,
         signal: anySignal([signal, attemptTimeout]) ?? attemptTimeout,
       });

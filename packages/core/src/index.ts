@@ -255,3 +255,7 @@ export {
   type RedisTaskStoreOptions,
 } from './tasks/store-redis.ts';
 export { TASKS_EXTENSION } from './tasks/wire.ts';
+export { type DbCall, traceDbCall } from './tracing/db-span.ts';
+export type { TraceCarrier } from './tracing/propagation.ts';
+export { startTracing, type Tracing, type TracingOptions, tracingConfigured } from './tracing/setup.ts';
+export { tracingActive } from './tracing/spans.ts';

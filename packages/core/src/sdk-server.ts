@@ -10,6 +10,9 @@ import type { Logger } from './logger.ts';
 import { checkParams } from './methods.ts';
 import { clip, methodNotFound, protocolError } from './protocol-error.ts';
 import type { CallerIdentity } from './server.ts';
+import type { RequestTrace } from './tracing/mcp-span.ts';
+import { carrierOf } from './tracing/propagation.ts';
+import { tracingActive } from './tracing/spans.ts';
 
 export interface SdkServerOptions {
   transport: Exclude<Transport, 'stateless'>;
@@ -139,6 +142,7 @@ export function createSdkServer(tables: ServerTables, options: SdkServerOptions)
       sessionId: extra.sessionId,
       session,
       asker: legacyAsker(server, extra),
+      trace: tracingActive() ? sessionTrace(options.transport, extra) : undefined,
     };
     return (await tables.handle(method, params, env)) as ServerResult;
   };
@@ -180,6 +184,18 @@ function legacyAsker(server: Server, extra: Extra): Asker {
       );
       return Object.fromEntries(entries);
     },
+  };
+}
+
+/** What a request's span learns from the SDK: stdio or HTTP, and an HTTP request's trace headers. */
+function sessionTrace(transport: string, extra: Extra): RequestTrace {
+  if (transport === 'stdio') return { transport: 'pipe' };
+  const headers = extra.requestInfo?.headers;
+  const version = headers?.['mcp-protocol-version'];
+  return {
+    transport: 'tcp',
+    headers: carrierOf(headers),
+    protocolVersion: typeof version === 'string' ? version : undefined,
   };
 }
 

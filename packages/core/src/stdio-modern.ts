@@ -9,6 +9,10 @@ import type { Logger } from './logger.ts';
 import { checkParams } from './methods.ts';
 import { errorMessage, ProtocolError, protocolError } from './protocol-error.ts';
 import type { LineTransport } from './stdio-transport.ts';
+import type { RequestTrace } from './tracing/mcp-span.ts';
+import { tracingActive } from './tracing/spans.ts';
+
+const STDIO_TRACE: RequestTrace = { transport: 'pipe' };
 
 /** What stdout may hold unread before a listen is dropped (see MAX_LISTEN_BUFFER_BYTES for HTTP). */
 const MAX_STDIO_LISTEN_BUFFER_BYTES = 1024 * 1024;
@@ -72,6 +76,7 @@ export function serveModernOnStdio(
         notify: (notification) => send({ jsonrpc: '2.0', ...notification }),
         session: {},
         modern,
+        trace: tracingActive() ? STDIO_TRACE : undefined,
       };
       const result = await tables.handle(method, params, env);
       await send({ jsonrpc: '2.0', id, result });

@@ -14,6 +14,9 @@ import type { Logger } from '../logger.ts';
 import { checkParams } from '../methods.ts';
 import { errorResponse, methodNotFound, ProtocolError, protocolError } from '../protocol-error.ts';
 import type { CallerIdentity, ServerDefinition } from '../server.ts';
+import type { RequestTrace } from '../tracing/mcp-span.ts';
+import { carrierOf } from '../tracing/propagation.ts';
+import { tracingActive } from '../tracing/spans.ts';
 import { BodyTooLargeError, lingerOnOversizedBody, MessageShapeError, readJsonBody } from './body.ts';
 import { listenCaller, serveListen } from './listen-stream.ts';
 import { checkModernRequest, isModernRequest, modernBodylessRefusal, modernStatus } from './modern.ts';
@@ -284,6 +287,7 @@ export function createMcpServe(
       caller,
       session: {},
       modern,
+      trace: tracingActive() ? httpTrace(reply.res.req) : undefined,
     };
     try {
       return await tables.handle(method, params, env);
@@ -296,6 +300,16 @@ export function createMcpServe(
   function internal(error: unknown): ProtocolError {
     return protocolError('InternalError', describeError(error, { logger }).text);
   }
+}
+
+/** What a request's span learns from its HTTP request: the trace headers and protocol version. */
+function httpTrace(req: IncomingMessage): RequestTrace {
+  const version = req.headers['mcp-protocol-version'];
+  return {
+    transport: 'tcp',
+    headers: carrierOf(req.headers),
+    protocolVersion: typeof version === 'string' ? version : undefined,
+  };
 }
 
 function accepted(res: ServerResponse): void {

@@ -20,6 +20,7 @@ import {
   SELECT,
   toOrder,
 } from '../repository/orders.ts';
+import { traceRepository } from '../repository/traced.ts';
 import type { CustomerDbRepository } from '../repository.ts';
 import { ORDER_TRANSITIONS, SEARCH_WINDOW } from '../schemas.ts';
 import { fold, planSearch } from '../search.ts';
@@ -317,13 +318,14 @@ export function createPgOrders(db: PgDatabase, now: () => Date): OrdersRepositor
 export function createPgRepository(deps: PgRepositoryDeps): CustomerDbRepository {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
-  return {
-    customers: createPgCustomers(db, now),
-    orders: createPgOrders(db, now),
-    readOnly: db.readOnly,
-    async schemaSql() {
-      const tables = await db.query<{ name: string; sql: string }>(
-        `SELECT c.relname AS name,
+  return traceRepository(
+    {
+      customers: createPgCustomers(db, now),
+      orders: createPgOrders(db, now),
+      readOnly: db.readOnly,
+      async schemaSql() {
+        const tables = await db.query<{ name: string; sql: string }>(
+          `SELECT c.relname AS name,
            'CREATE TABLE ' || c.relname || ' (' || string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
              || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END
              || coalesce(' GENERATED ALWAYS AS (' || pg_get_expr(d.adbin, d.adrelid) || ') STORED', ''), ', ' ORDER BY a.attnum)
@@ -333,37 +335,39 @@ export function createPgRepository(deps: PgRepositoryDeps): CustomerDbRepository
          WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
            AND c.relname IN ('customers', 'orders', 'customer_symbols')
          GROUP BY c.relname ORDER BY c.relname`,
-      );
-      const others = await db.query<{ sql: string }>(
-        `SELECT conrelid::regclass || ': CONSTRAINT ' || conname || ' ' || pg_get_constraintdef(oid) AS sql
+        );
+        const others = await db.query<{ sql: string }>(
+          `SELECT conrelid::regclass || ': CONSTRAINT ' || conname || ' ' || pg_get_constraintdef(oid) AS sql
            FROM pg_constraint WHERE connamespace = current_schema()::regnamespace AND conrelid <> 0
              AND conrelid::regclass::text IN ('customers', 'orders', 'customer_symbols')
          UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()
              AND tablename IN ('customers', 'orders', 'customer_symbols')
          UNION ALL SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal
              AND tgrelid::regclass::text = 'customers'`,
-      );
-      const version = await pgSchemaVersion(db);
-      return [
-        `-- customer-db schema, version ${version} (PostgreSQL, table customer_db_schema)`,
-        '-- customer status: active | inactive | blocked',
-        '-- order status: processing -> shipped -> delivered, processing -> cancelled',
-        '-- ids are integers here and strings in the tools; timestamps are ISO 8601 UTC text',
-        ...tables.map((t) => `${t.sql};`),
-        ...others.map((o) => `-- ${o.sql}`),
-      ].join('\n\n');
+        );
+        const version = await pgSchemaVersion(db);
+        return [
+          `-- customer-db schema, version ${version} (PostgreSQL, table customer_db_schema)`,
+          '-- customer status: active | inactive | blocked',
+          '-- order status: processing -> shipped -> delivered, processing -> cancelled',
+          '-- ids are integers here and strings in the tools; timestamps are ISO 8601 UTC text',
+          ...tables.map((t) => `${t.sql};`),
+          ...others.map((o) => `-- ${o.sql}`),
+        ].join('\n\n');
+      },
+      async ping() {
+        let version: number;
+        try {
+          version = await pgSchemaVersion(db);
+        } catch (error) {
+          // /readyz is public: say what, never the server's text
+          throw new AppError('UNAVAILABLE', 'the database cannot be read', { cause: error });
+        }
+        if (version !== SCHEMA_VERSION)
+          throw new AppError('UNAVAILABLE', `schema version ${version}, expected ${SCHEMA_VERSION}`);
+      },
+      close: () => db.close(),
     },
-    async ping() {
-      let version: number;
-      try {
-        version = await pgSchemaVersion(db);
-      } catch (error) {
-        // /readyz is public: say what, never the server's text
-        throw new AppError('UNAVAILABLE', 'the database cannot be read', { cause: error });
-      }
-      if (version !== SCHEMA_VERSION)
-        throw new AppError('UNAVAILABLE', `schema version ${version}, expected ${SCHEMA_VERSION}`);
-    },
-    close: () => db.close(),
-  };
+    'postgresql',
+  );
 }
