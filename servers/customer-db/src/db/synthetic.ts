@@ -92,13 +92,21 @@ export function seededRandom(seed: number): () => number {
 export function seedSynthetic(db: Database, options: SyntheticOptions): SyntheticResult {
   const { random, perCustomer, end, pick } = syntheticSource(options);
 
-  // a big page cache for the load: the unique email index takes inserts all over its b-tree
-  const cacheSize = db.pragma('cache_size', { simple: true }) as number;
+  // a big page cache for the load: the unique email index takes inserts all over its b-tree;
+  // index builds sort in memory; no foreign-key lookup per order, whose customer was just written
+  // by this load (the pragma is read outside a transaction only: set here, around it)
+  const saved = {
+    cache_size: db.pragma('cache_size', { simple: true }) as number,
+    temp_store: db.pragma('temp_store', { simple: true }) as number,
+    foreign_keys: db.pragma('foreign_keys', { simple: true }) as number,
+  };
   db.pragma('cache_size = -262144');
+  db.pragma('temp_store = MEMORY');
+  db.pragma('foreign_keys = OFF');
   try {
     return load(db, options.customers, perCustomer, end, random, pick);
   } finally {
-    db.pragma(`cache_size = ${cacheSize}`);
+    for (const [name, value] of Object.entries(saved)) db.pragma(`${name} = ${value}`);
   }
 }
 
