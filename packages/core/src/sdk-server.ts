@@ -10,7 +10,7 @@ import type { Logger } from './logger.ts';
 import { checkParams } from './methods.ts';
 import { clip, methodNotFound, protocolError } from './protocol-error.ts';
 import type { CallerIdentity } from './server.ts';
-import type { RequestTrace } from './tracing/mcp-span.ts';
+import { type RequestTrace, traceMcpRequest } from './tracing/mcp-span.ts';
 import { carrierOf } from './tracing/propagation.ts';
 import { tracingActive } from './tracing/spans.ts';
 
@@ -32,6 +32,9 @@ const InitializeMethod = z.looseObject({ method: z.literal('initialize') });
  * registers initialize in its constructor, through this method.
  */
 class CheckedServer extends Server {
+  /** stdio or an HTTP session, for the initialize span (the other requests' come from the tables). */
+  traceTransport = 'stdio';
+
   override setRequestHandler<T extends AnyObjectSchema>(
     schema: T,
     handler: (request: SchemaOutput<T>, extra: Extra) => ServerResult | Promise<ServerResult>,
@@ -40,9 +43,18 @@ class CheckedServer extends Server {
       super.setRequestHandler(schema, handler);
       return;
     }
-    super.setRequestHandler(InitializeMethod, (request, extra) =>
-      handler({ method: 'initialize', params: checkParams('initialize', request.params) } as never, extra),
-    );
+    super.setRequestHandler(InitializeMethod, (request, extra) => {
+      const answer = () =>
+        handler({ method: 'initialize', params: checkParams('initialize', request.params) } as never, extra);
+      if (!tracingActive()) return answer();
+      const traced = {
+        requestId: extra.requestId,
+        sessionId: extra.sessionId,
+        trace: sessionTrace(this.traceTransport, extra),
+      };
+      const params = request.params as Record<string, unknown> | undefined;
+      return traceMcpRequest('initialize', params, traced, async () => answer());
+    });
   }
 }
 
@@ -68,6 +80,7 @@ export function createSdkServer(tables: ServerTables, options: SdkServerOptions)
       ...(definition.instructions !== undefined && { instructions: definition.instructions }),
     },
   );
+  server.traceTransport = options.transport;
   const session: RequestEnv['session'] = {};
   const watching = new Map<string, () => void>();
   const subscribable = capabilities.resources?.subscribe === true;

@@ -14,7 +14,7 @@ import type { Logger } from '../logger.ts';
 import { checkParams } from '../methods.ts';
 import { errorResponse, methodNotFound, ProtocolError, protocolError } from '../protocol-error.ts';
 import type { CallerIdentity, ServerDefinition } from '../server.ts';
-import type { RequestTrace } from '../tracing/mcp-span.ts';
+import { type RequestTrace, traceMcpRequest } from '../tracing/mcp-span.ts';
 import { carrierOf } from '../tracing/propagation.ts';
 import { tracingActive } from '../tracing/spans.ts';
 import { BodyTooLargeError, lingerOnOversizedBody, MessageShapeError, readJsonBody } from './body.ts';
@@ -256,6 +256,14 @@ export function createMcpServe(
       !tables.has(method)
     ) {
       throw methodNotFound(method);
+    }
+    if (method === 'initialize' && tracingActive()) {
+      // answered here, not by the tables: its span is started here too
+      const initialize = { requestId: request.id, trace: httpTrace(reply.res.req) };
+      const params = request.params as Record<string, unknown> | undefined;
+      return traceMcpRequest(method, params, initialize, async () =>
+        tables.initializeResult(checkParams(method, request.params)?.protocolVersion, 'stateless'),
+      );
     }
     const params = checkParams(method, request.params);
     if (method === 'initialize') return tables.initializeResult(params?.protocolVersion, 'stateless');

@@ -193,6 +193,31 @@ describe('tracing on: spans exported to a real OTLP/HTTP receiver', () => {
     });
   });
 
+  it('traces a stateless initialize, answered outside the tables, with the HTTP header as parent', async () => {
+    const trace = '6bf92f3577b34da6a3ce929d0e0e4736';
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        traceparent: `00-${trace}-20f067aa0ba902b7-01`,
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 3,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+      }),
+    });
+    expect(response.status).toBe(200);
+    const spans = await receiver.waitFor((all) => serverSpan(all, trace) !== undefined);
+    expect(serverSpan(spans, trace)).toMatchObject({
+      name: 'initialize',
+      parentSpanId: '20f067aa0ba902b7',
+      attributes: { 'mcp.method.name': 'initialize', 'jsonrpc.request.id': '3', 'network.transport': 'tcp' },
+    });
+  });
+
   it('traces a stateful session (the SDK transport) with its session id and the HTTP header', async () => {
     const stateful = await serveForTest(definition, { stateful: {} });
     const trace = '5bf92f3577b34da6a3ce929d0e0e4736';
@@ -209,6 +234,11 @@ describe('tracing on: spans exported to a real OTLP/HTTP receiver', () => {
     const spans = await receiver.waitFor((all) =>
       all.some((s) => s.traceId === trace && s.name === 'tools/call find_nothing'),
     );
+    // the session's initialize, answered by the SDK's handler, has its span too
+    expect(spans.find((s) => s.traceId === trace && s.name === 'initialize')).toMatchObject({
+      parentSpanId: '10f067aa0ba902b7',
+      attributes: { 'mcp.method.name': 'initialize', 'network.transport': 'tcp' },
+    });
     expect(spans.find((s) => s.traceId === trace && s.name === 'tools/call find_nothing')).toMatchObject({
       parentSpanId: '10f067aa0ba902b7',
       attributes: {
