@@ -55,18 +55,25 @@ afterEach(async () => {
   }
 });
 
+/** The demo bin over HTTP, exporting to the receiver every 20 ms (`env` overrides); stopped after the test. */
+async function spawnTracedHttp(env: Record<string, string> = {}): Promise<SpawnedHttp> {
+  const http = await spawnHttp(process.execPath, [...NODE_ARGS, '--http', '--port', '0'], {
+    env: {
+      JOKE_API_URL: jokeUrl,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_BSP_SCHEDULE_DELAY: '20',
+      ...env,
+    },
+  });
+  running.push(http);
+  return http;
+}
+
 const inTrace = (trace: string) => (spans: ReceivedSpan[]) => spans.filter((s) => s.traceId === trace);
 
 describe('mcp-server-demo traces over HTTP', () => {
   it('continues the caller trace from _meta into the joke API call, and sends it on', async () => {
-    const http = await spawnHttp(process.execPath, [...NODE_ARGS, '--http', '--port', '0'], {
-      env: {
-        JOKE_API_URL: jokeUrl,
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-        OTEL_BSP_SCHEDULE_DELAY: '20',
-      },
-    });
-    running.push(http);
+    const http = await spawnTracedHttp();
     const trace = '11111111111111111111111111111111';
     const meta = modernMeta({ traceparent: traceparent(trace, '2222222222222222') });
     const { json } = await postModern(
@@ -98,14 +105,7 @@ describe('mcp-server-demo traces over HTTP', () => {
   });
 
   it('takes the HTTP traceparent header when _meta has none', async () => {
-    const http = await spawnHttp(process.execPath, [...NODE_ARGS, '--http', '--port', '0'], {
-      env: {
-        JOKE_API_URL: jokeUrl,
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-        OTEL_BSP_SCHEDULE_DELAY: '20',
-      },
-    });
-    running.push(http);
+    const http = await spawnTracedHttp();
     const trace = '33333333333333333333333333333333';
     const { json } = await postModern(
       http.url,
@@ -123,15 +123,10 @@ describe('mcp-server-demo traces over HTTP', () => {
 
   it('answers as usual when the collector is down, says so once on stderr, and stops cleanly', async () => {
     const closed = await freePort(); // nothing listens there
-    const http = await spawnHttp(process.execPath, [...NODE_ARGS, '--http', '--port', '0'], {
-      env: {
-        JOKE_API_URL: jokeUrl,
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${closed}`,
-        OTEL_EXPORTER_OTLP_TIMEOUT: '1000',
-        OTEL_BSP_SCHEDULE_DELAY: '20',
-      },
+    const http = await spawnTracedHttp({
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${closed}`,
+      OTEL_EXPORTER_OTLP_TIMEOUT: '1000',
     });
-    running.push(http);
     const warned = new Promise<void>((resolve) => {
       const check = () => http.stderr().includes('traces could not be exported') && resolve();
       http.child.stderr.on('data', check);

@@ -257,16 +257,15 @@ export function createMcpServe(
     ) {
       throw methodNotFound(method);
     }
-    if (method === 'initialize' && tracingActive()) {
+    if (method === 'initialize') {
+      const answer = async () =>
+        tables.initializeResult(checkParams(method, request.params)?.protocolVersion, 'stateless');
+      if (!tracingActive()) return answer();
       // answered here, not by the tables: its span is started here too
-      const initialize = { requestId: request.id, trace: httpTrace(reply.res.req) };
-      const params = request.params as Record<string, unknown> | undefined;
-      return traceMcpRequest(method, params, initialize, async () =>
-        tables.initializeResult(checkParams(method, request.params)?.protocolVersion, 'stateless'),
-      );
+      const traced = { requestId: request.id, trace: httpTrace(reply.res.req) };
+      return traceMcpRequest(method, request.params as Record<string, unknown> | undefined, traced, answer);
     }
     const params = checkParams(method, request.params);
-    if (method === 'initialize') return tables.initializeResult(params?.protocolVersion, 'stateless');
     return run(request.id, method, params, caller, reply, undefined);
   }
 
