@@ -18,7 +18,7 @@ import { build } from 'rolldown';
 
 const ENTRIES = ['bin', 'stdio', 'http'];
 /** Loaded by Node from node_modules at run time: native addons and what loads files by path. */
-const EXTERNAL = ['better-sqlite3'];
+const EXTERNAL = ['better-sqlite3', 'koffi'];
 const PREFIX = 'bundle-';
 
 const dist = join(process.cwd(), 'dist');

@@ -257,6 +257,13 @@ export const CORE_OPTIONS: ReadonlyArray<OptionSpec> = [
     schema: envRequestStateKeys(),
   },
   {
+    env: 'MCP_MEMORY_TRIM_MS',
+    description:
+      "after a garbage collection, give the C allocator's free memory back to the system at most this often (Linux, glibc; 0 turns it off)",
+    defaultText: '10000',
+    schema: envInt(0, 3_600_000),
+  },
+  {
     env: 'LOG_LEVEL',
     description: 'fatal, error, warn, info, debug, trace or silent (logs go to stderr)',
     defaultText: 'info',
@@ -347,6 +354,7 @@ export function coreConfigSchema(defaultPort: number) {
     MCP_SHUTDOWN_GRACE_MS: envInt(0, 3_600_000).default(10_000),
     MCP_SHUTDOWN_DELAY_MS: envInt(0, 600_000).default(0),
     MCP_REQUEST_STATE_KEYS: envRequestStateKeys().optional(),
+    MCP_MEMORY_TRIM_MS: envInt(0, 3_600_000).default(10_000),
     LOG_LEVEL: envLogLevel().default('info'),
     // read again by tracing/setup.ts from the environment; checked here so a typo fails start-up
     OTEL_EXPORTER_OTLP_ENDPOINT: envUrl().optional(),

@@ -3,6 +3,7 @@ import { CORE_OPTIONS, type CoreConfig, coreConfigSchema, type OptionSpec } from
 import { ConfigError, type Env, loadConfig } from './config.ts';
 import type { HttpCacheSource } from './http/metrics.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { startMemoryTrim } from './memory-trim.ts';
 import type { ServerDefinition } from './server.ts';
 import type { SharedRedis } from './shared.ts';
 import { startTracing, type Tracing } from './tracing/setup.ts';
@@ -126,6 +127,8 @@ export async function runCli<O extends Record<string, OptionSpec>>(
   const logger = createLogger({ level: config.LOG_LEVEL, name: cli.bin });
   let shared: SharedRedis | undefined;
   let tracing: Tracing | undefined;
+  // glibc keeps the C heap a burst of large requests grew; this gives it back after collections
+  const memoryTrim = startMemoryTrim({ intervalMs: config.MCP_MEMORY_TRIM_MS, logger });
   try {
     // replicas share Redis over HTTP; a stdio server is one client's own and never loads ioredis
     if (config.MCP_TRANSPORT === 'http' && config.MCP_REDIS_URL)
@@ -159,6 +162,7 @@ export async function runCli<O extends Record<string, OptionSpec>>(
         ...(config.MCP_REQUEST_STATE_KEYS && { requestStateKeys: config.MCP_REQUEST_STATE_KEYS }),
       });
       await running.closed;
+      memoryTrim.stop();
       await tracing?.shutdown();
       return 0;
     }
@@ -173,11 +177,13 @@ export async function runCli<O extends Record<string, OptionSpec>>(
       metricSources: { ...options.metricSources, httpCaches },
     });
     const clean = await running.closed;
+    memoryTrim.stop();
     // after the last request is answered: its spans are exported before the process exits
     await tracing?.shutdown();
     await shared?.close();
     return clean ? 0 : 1;
   } catch (error) {
+    memoryTrim.stop();
     await tracing?.shutdown();
     await shared?.close();
     logger.fatal({ err: error }, 'could not start');

@@ -163,6 +163,13 @@ export {
   withRequestId,
 } from './logger.ts';
 export {
+  loadMallocTrim,
+  type MemoryTrim,
+  type MemoryTrimOptions,
+  startMemoryTrim,
+  type TrimFunction,
+} from './memory-trim.ts';
+export {
   ProtocolError,
   protocolError,
   RPC_ERROR,

@@ -10,7 +10,7 @@ import { connect } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { connectHeapProbe } from '@mcp-stack/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MiB, memoryOf, mib } from '../shared/memory.ts';
+import { memoryOf, mib, SETTLE_MS, settledRss } from '../shared/memory.ts';
 import { raw } from './client.ts';
 import { hostileBodies } from './hostile-bodies.ts';
 import {
@@ -34,25 +34,6 @@ const phase = (text: string) =>
 const KEYS = { ordinary: 'soak-ordinary-0123456789abcdef', hostile: 'soak-hostile-0123456789abcdefgh' };
 /** Long enough for every attack to run once. */
 const WARM_UP_MS = 5_000;
-/** How long resident memory is watched for it to settle, at most (see `settledRss`). */
-const SETTLE_MS = 120_000;
-
-/**
- * The resident memory of `pid` once it has stopped falling: read every second until five
- * readings in a row are within 2 MiB of each other (at most two minutes).
- */
-async function settledRss(pid: number): Promise<number> {
-  const readings: number[] = [];
-  const deadline = performance.now() + SETTLE_MS;
-  while (performance.now() < deadline) {
-    readings.push(memoryOf(pid).rss);
-    const last = readings.slice(-5);
-    if (last.length === 5 && Math.max(...last) - Math.min(...last) < 2 * MiB) return last.at(-1) as number;
-    await delay(1_000);
-  }
-  return readings.at(-1) as number;
-}
-
 /** The ordinary client's own address: the attackers' per-address cap is not its cap. */
 const ORDINARY_ADDRESS = '127.0.0.2';
 
