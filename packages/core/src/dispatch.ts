@@ -15,6 +15,7 @@ import {
   cannotAsk,
   elicitWith,
   isInputRequired,
+  lazyAsker,
   modernAsker,
 } from './input.ts';
 import { type ListenOffer, listenCapabilities } from './listen-filter.ts';
@@ -213,19 +214,20 @@ export function buildTables(
   ): Promise<Record<string, unknown>> {
     const scope = env.caller ? 'private' : 'public';
     if (!isMethodOf(method, 'modern') || !methods.has(method)) throw methodNotFound(method);
-    const asking = env.asker === undefined && ASKING_METHODS.has(method);
-    const served: RequestEnv = asking
-      ? {
-          ...env,
-          asker: modernAsker({
-            clientCapabilities: env.modern?.clientCapabilities ?? {},
-            inputResponses: params?.inputResponses as Record<string, unknown> | undefined,
-            requestState: params?.requestState,
-            codec: requestState,
-            binding: bindingOf(method, params, env.caller?.clientId ?? ''),
-          }),
-        }
-      : env;
+    // The request's own asker (input.ts): built when the handler first asks, unless a retry's
+    // requestState must be checked before the call.
+    let served = env;
+    if (env.asker === undefined && ASKING_METHODS.has(method)) {
+      const make = () =>
+        modernAsker({
+          clientCapabilities: env.modern?.clientCapabilities ?? {},
+          inputResponses: params?.inputResponses as Record<string, unknown> | undefined,
+          requestState: params?.requestState,
+          codec: requestState,
+          binding: bindingOf(method, params, env.caller?.clientId ?? ''),
+        });
+      served = { ...env, asker: params?.requestState === undefined ? lazyAsker(make) : make() };
+    }
     try {
       const result = await handle(method, params, served);
       // a task's handle (tasks/wire.ts) is the one result that is not `complete`

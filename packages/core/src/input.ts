@@ -249,6 +249,15 @@ export function modernAsker(options: {
   };
 }
 
+/** An asker made on first use: most calls never ask, and need not pay for one. */
+export function lazyAsker(make: () => Asker): Asker {
+  let asker: Asker | undefined;
+  return {
+    can: (kind) => (asker ??= make()).can(kind),
+    ask: (requests) => (asker ??= make()).ask(requests),
+  };
+}
+
 function parseRound(data: unknown): RoundState {
   const round = data as Partial<RoundState> | null;
   if (!round || typeof round !== 'object' || typeof round.a !== 'object' || typeof round.q !== 'object')

@@ -76,6 +76,7 @@ export function serveModernOnStdio(
         notify: (notification) => send({ jsonrpc: '2.0', ...notification }),
         session: {},
         modern,
+        asker: undefined,
         trace: tracingActive() ? STDIO_TRACE : undefined,
       };
       const result = await tables.handle(method, params, env);

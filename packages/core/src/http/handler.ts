@@ -294,6 +294,7 @@ export function createMcpServe(
       caller,
       session: {},
       modern,
+      asker: undefined,
       trace: tracingActive() ? httpTrace(reply.res.req) : undefined,
     };
     try {
