@@ -252,10 +252,11 @@ export function modernAsker(options: {
 /** An asker made on first use: most calls never ask, and need not pay for one. */
 export function lazyAsker(make: () => Asker): Asker {
   let asker: Asker | undefined;
-  return {
-    can: (kind) => (asker ??= make()).can(kind),
-    ask: (requests) => (asker ??= make()).ask(requests),
+  const made = (): Asker => {
+    asker ??= make();
+    return asker;
   };
+  return { can: (kind) => made().can(kind), ask: (requests) => made().ask(requests) };
 }
 
 function parseRound(data: unknown): RoundState {
