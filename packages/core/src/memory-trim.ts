@@ -10,6 +10,10 @@
 // Node runs on: nothing compiles at install) calls it in libc. jemalloc and a lower mmap threshold
 // did not help (docs/reliability.md).
 //
+// It also fixes glibc's trim threshold at its default (`mallopt(M_TRIM_THRESHOLD)`): glibc raises
+// it as large mapped chunks are freed, up to 64 MiB, and a thread's arena gives the top of its
+// heap back only past it, which `malloc_trim` does not do for it (a users bin kept a 24 MiB top).
+//
 // When: a garbage collection (any kind) schedules one trim, a second after the latest collection
 // (V8's sweeper threads free the buffers after the pause; under constant collections, at most one
 // interval later than planned) and never sooner than `intervalMs` after the previous trim: at most
@@ -22,6 +26,11 @@ import type { Logger } from './logger.ts';
 
 /** A collection's buffers are freed by V8's background threads after it: trim this much later. */
 const AFTER_GC_MS = 1_000;
+
+/** malloc.h */
+const M_TRIM_THRESHOLD = -1;
+/** glibc's own default, before it raises it. */
+const DEFAULT_TRIM_THRESHOLD = 128 * 1024;
 
 /** Gives free memory back; returns whether any was (glibc's `malloc_trim(0)`). */
 export type TrimFunction = () => boolean;
@@ -120,7 +129,15 @@ export async function loadMallocTrim(logger?: Logger): Promise<TrimFunction | un
     return undefined;
   }
   try {
-    const mallocTrim = koffi.load('libc.so.6').func('int malloc_trim(size_t pad)');
+    const libc = koffi.load('libc.so.6');
+    const mallocTrim = libc.func('int malloc_trim(size_t pad)');
+    // malloc_trim thins every arena but gives back the top of the main one only; a thread's arena
+    // gives its top back on a free past the trim threshold, which glibc raises (up to 64 MiB)
+    // each time it frees a large mapped chunk. A users bin kept a 24 MiB arena top (0.2 MiB in
+    // use) after the soak: the threshold is fixed at glibc's default instead.
+    const mallopt = libc.func('int mallopt(int param, int value)');
+    if (mallopt(M_TRIM_THRESHOLD, DEFAULT_TRIM_THRESHOLD) !== 1)
+      logger?.debug('memory trim: mallopt(M_TRIM_THRESHOLD) refused; arenas keep their tops');
     return () => mallocTrim(0) === 1;
   } catch (error) {
     logger?.debug({ err: error }, 'memory trim off: no glibc malloc_trim here');
