@@ -162,7 +162,6 @@ export async function runCli<O extends Record<string, OptionSpec>>(
         ...(config.MCP_REQUEST_STATE_KEYS && { requestStateKeys: config.MCP_REQUEST_STATE_KEYS }),
       });
       await running.closed;
-      memoryTrim.stop();
       await tracing?.shutdown();
       return 0;
     }
@@ -177,19 +176,19 @@ export async function runCli<O extends Record<string, OptionSpec>>(
       metricSources: { ...options.metricSources, httpCaches },
     });
     const clean = await running.closed;
-    memoryTrim.stop();
     // after the last request is answered: its spans are exported before the process exits
     await tracing?.shutdown();
     await shared?.close();
     return clean ? 0 : 1;
   } catch (error) {
-    memoryTrim.stop();
     await tracing?.shutdown();
     await shared?.close();
     logger.fatal({ err: error }, 'could not start');
     const message = error instanceof Error ? error.message : String(error);
     (io.printError ?? ((t) => process.stderr.write(`${t}\n`)))(`${cli.bin}: ${message}`);
     return 1;
+  } finally {
+    memoryTrim.stop();
   }
 }
 

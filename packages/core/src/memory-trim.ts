@@ -86,17 +86,22 @@ export function startMemoryTrim(options: MemoryTrimOptions): MemoryTrim {
     loading ??= (options.load ?? loadMallocTrim)(logger);
     const trim = await loading;
     if (!trim || stopped) return void stop();
-    const rss = process.memoryUsage.rss();
-    const started = performance.now();
+    // the figures are read for the debug line only
+    const debug = logger.isLevelEnabled('debug');
+    const rss = debug ? process.memoryUsage.rss() : 0;
+    const started = debug ? performance.now() : 0;
     trim();
-    const ms = Math.round((performance.now() - started) * 100) / 100;
     last = Date.now();
     timer = undefined;
     trims++;
-    logger.debug(
-      { releasedBytes: rss - process.memoryUsage.rss(), ms },
-      'gave free C heap memory back to the system',
-    );
+    if (debug)
+      logger.debug(
+        {
+          releasedBytes: rss - process.memoryUsage.rss(),
+          ms: Math.round((performance.now() - started) * 100) / 100,
+        },
+        'gave free C heap memory back to the system',
+      );
   };
   if (!stopped) observer.observe({ entryTypes: ['gc'] });
   return {
@@ -121,11 +126,10 @@ export async function loadMallocTrim(logger?: Logger): Promise<TrimFunction | un
       (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header
         ?.glibcVersionRuntime,
     );
-    (glibc ? logger?.warn : logger?.debug)?.call(
-      logger,
-      { err: error },
-      'memory trim off: the optional dependency koffi did not load; resident memory can stay at its peak after large requests',
-    );
+    const message =
+      'memory trim off: the optional dependency koffi did not load; resident memory can stay at its peak after large requests';
+    if (glibc) logger?.warn({ err: error }, message);
+    else logger?.debug({ err: error }, message);
     return undefined;
   }
   try {
