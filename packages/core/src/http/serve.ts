@@ -23,7 +23,7 @@ import { checkRequest, type GuardOptions, guardOptions, isLoopbackHost } from '.
 import { createMcpServe, type McpHttpHandlerOptions } from './handler.ts';
 import { listen } from './listen.ts';
 import { createMetrics, type Metrics, type MetricsOptions } from './metrics.ts';
-import { createSessionManager, type SessionManager } from './sessions.ts';
+import type { SessionManager } from './sessions.ts';
 
 export interface ServeHttpOptions extends Omit<McpHttpHandlerOptions, 'signal' | 'callerOf'> {
   /** Task bounds (Tasks extension), for a definition with task tools. */
@@ -162,6 +162,8 @@ export async function serveHttp(
   listens = openListens;
 
   if (options.stateful) {
+    // loaded only here: the SDK transport it holds imports node:http2, 9 MiB of resident memory
+    const { createSessionManager } = await import('./sessions.ts');
     sessions = createSessionManager({
       tables,
       logger,

@@ -1,0 +1,90 @@
+// What a bundled bin (scripts/bundle-bins.ts, what `npx` runs) loads to serve stateless HTTP: not
+// undici and the web streams (an ESM import of node:http reads its WebSocket export, which loads
+// them: 12.8 MiB of resident memory in a bare server on Node 24), not node:http2 (the SDK's
+// session transport imports it through @hono/node-server: 9 MiB, loaded only with --stateful).
+// A hook records Node's list of the built-in modules it loaded when the process exits.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectHttp, postModern, type SpawnedHttp, spawnHttp } from '@mcp-stack/core/testing';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { ROOT } from './test-support.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'bundle-bins-'));
+const hook = join(dir, 'record-builtins.mjs');
+writeFileSync(
+  hook,
+  `import { writeFileSync } from 'node:fs';
+process.on('exit', () => writeFileSync(process.env.BUILTINS_OUT, process.moduleLoadList.join('\\n')));
+`,
+);
+const spawned: SpawnedHttp[] = [];
+afterEach(async () => {
+  for (const server of spawned.splice(0)) if (server.child.exitCode === null) await server.stop();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Starts a built bin over HTTP, runs `use` against it, stops it; the built-in modules it loaded. */
+async function builtinsLoaded(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  use: (url: string) => Promise<void>,
+): Promise<string[]> {
+  const out = join(dir, `${name}-${args.join('')}.txt`);
+  const server = await spawnHttp(
+    process.execPath,
+    [`--import=${hook}`, join(ROOT, `servers/${name}/dist/bin.js`), '--http', '--port', '0', ...args],
+    { env: { ...env, BUILTINS_OUT: out, MCP_RATE_LIMIT_RPS: '0', OTEL_EXPORTER_OTLP_ENDPOINT: '' } },
+  );
+  spawned.push(server);
+  await use(server.url);
+  expect(await server.stop()).toBe(0);
+  return readFileSync(out, 'utf8').split('\n');
+}
+
+const costly = (modules: string[]) =>
+  modules.filter((module) => /undici|internal\/webstreams|\bhttp2\b/.test(module));
+
+/** A tool call in each protocol era, so the hot path of both is covered too. */
+async function callDemoBothEras(url: string): Promise<void> {
+  const args = { name: 'generate_random_number', arguments: { min_value: 1, max_value: 2 } };
+  const modern = await postModern(url, 'tools/call', args);
+  expect(modern.json.result.structuredContent.value).toBeGreaterThanOrEqual(1);
+  const legacy = await connectHttp(url);
+  try {
+    const result = await legacy.client.callTool(args);
+    expect((result.structuredContent as { value: number }).value).toBeGreaterThanOrEqual(1);
+  } finally {
+    await legacy.close();
+  }
+}
+
+describe('a bundled bin serving stateless HTTP', () => {
+  it('loads neither undici, web streams nor node:http2 to serve calls in both eras', async () => {
+    const modules = await builtinsLoaded('demo', [], {}, callDemoBothEras);
+    expect(modules.length).toBeGreaterThan(50); // the hook did record
+    expect(costly(modules)).toEqual([]);
+  });
+
+  it('is the same for customer-db', async () => {
+    const modules = await builtinsLoaded(
+      'customer-db',
+      [],
+      { CUSTOMER_DB_PATH: join(dir, 'c.sqlite') },
+      async (url) => {
+        const modern = await postModern(url, 'tools/call', {
+          name: 'get_customer',
+          arguments: { customer_id: '1' },
+        });
+        expect(modern.status).toBe(200);
+      },
+    );
+    expect(costly(modules)).toEqual([]);
+  });
+
+  it('loads node:http2 with --stateful, where the SDK session transport needs it, and still serves', async () => {
+    const modules = await builtinsLoaded('demo', ['--stateful'], {}, callDemoBothEras);
+    expect(modules).toContain('NativeModule http2');
+  });
+});
