@@ -1,6 +1,7 @@
 // Shared pieces of the benchmarks: spawning servers, load from autocannon, medians, targets.
 import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -145,6 +146,8 @@ export const TOOL_CALL = JSON.stringify({
 
 export interface LoadResult {
   rps: number;
+  /** Requests answered in all. */
+  requests: number;
   p50: number;
   p99: number;
   non2xx: number;
@@ -171,11 +174,27 @@ export async function load(
   });
   return {
     rps: result.requests.average,
+    requests: result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
   };
+}
+
+/**
+ * CPU time (user + system) a process has used so far, in microseconds, from /proc (Linux; 10 ms
+ * resolution); undefined elsewhere. A server's CPU per call does not count the load generator,
+ * which shares the machine's cores.
+ */
+export function cpuMicros(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks * 10_000 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function median(values: ReadonlyArray<number>): number {

