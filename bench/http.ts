@@ -106,62 +106,34 @@ export const httpToolCalls: Benchmark = async (ctx) => {
   const ratio = summary.demo.rps / summary.sdk.rps;
   const modernVsLegacy = summary.demoModern.rps / summary.demo.rps;
   const modernVsV2 = summary.demoModern.rps / summary.sdkV2.rps;
-  // what 2026-07-28's larger messages cost a server that does nothing else (the ceiling)
+  // what 2026-07-28's larger messages cost a server that does nothing else (reported, not a target:
+  // the ceiling runs at the load generator's limit, and this ratio moved from 0.84x to 1.07x)
   const ceilingModernVsLegacy = summary.ceilingModern.rps / summary.ceiling.rps;
-  const cpu = (name: Load) => (summary[name].cpu === undefined ? 'n/a' : fmt(summary[name].cpu as number, 1));
+  const LABELS: Record<Load, string> = {
+    demo: 'demo bin (core fast path)',
+    demoModern: 'demo bin, same call in 2026-07-28',
+    sdk: 'SDK stateless pattern (express)',
+    sdkV2: 'SDK v2 createMcpHandler (node:http, 2026-07-28)',
+    ceiling: 'ceiling (node:http, fixed answer)',
+    ceilingModern: 'ceiling, the same answer in 2026-07-28 (its headers, _meta, resultType, serverInfo)',
+  };
+  const row = (name: Load) => {
+    const { rps, p99, bad, cpu } = summary[name];
+    return [
+      LABELS[name],
+      fmt(rps),
+      fmt(p99),
+      String(bad),
+      `${fmt(rps / summary.sdk.rps, 1)}x`,
+      cpu === undefined ? 'n/a' : fmt(cpu, 1),
+    ];
+  };
   return {
     name: 'http',
     title: `HTTP tool calls (generate_random_number, 32 connections, median of ${rounds} interleaved ${seconds} s rounds)`,
     table: [
       ['server', 'req/s', 'p99 ms', 'non-2xx + errors', 'vs SDK', 'server CPU µs/call'],
-      [
-        'demo bin (core fast path)',
-        fmt(summary.demo.rps),
-        fmt(summary.demo.p99),
-        String(summary.demo.bad),
-        `${fmt(ratio, 1)}x`,
-        cpu('demo'),
-      ],
-      [
-        'demo bin, same call in 2026-07-28',
-        fmt(summary.demoModern.rps),
-        fmt(summary.demoModern.p99),
-        String(summary.demoModern.bad),
-        `${fmt(summary.demoModern.rps / summary.sdk.rps, 1)}x`,
-        cpu('demoModern'),
-      ],
-      [
-        'SDK stateless pattern (express)',
-        fmt(summary.sdk.rps),
-        fmt(summary.sdk.p99),
-        String(summary.sdk.bad),
-        '1.0x',
-        cpu('sdk'),
-      ],
-      [
-        'SDK v2 createMcpHandler (node:http, 2026-07-28)',
-        fmt(summary.sdkV2.rps),
-        fmt(summary.sdkV2.p99),
-        String(summary.sdkV2.bad),
-        `${fmt(summary.sdkV2.rps / summary.sdk.rps, 1)}x`,
-        cpu('sdkV2'),
-      ],
-      [
-        'ceiling (node:http, fixed answer)',
-        fmt(summary.ceiling.rps),
-        fmt(summary.ceiling.p99),
-        String(summary.ceiling.bad),
-        `${fmt(summary.ceiling.rps / summary.sdk.rps, 1)}x`,
-        cpu('ceiling'),
-      ],
-      [
-        'ceiling, the same answer in 2026-07-28 (its headers, _meta, resultType, serverInfo)',
-        fmt(summary.ceilingModern.rps),
-        fmt(summary.ceilingModern.p99),
-        String(summary.ceilingModern.bad),
-        `${fmt(summary.ceilingModern.rps / summary.sdk.rps, 1)}x`,
-        cpu('ceilingModern'),
-      ],
+      ...names.map(row),
     ],
     targets: [
       { name: 'demo req/s vs SDK baseline', wanted: '>= 4x', met: ratio >= 4, by: `${fmt(ratio, 1)}x` },
@@ -170,14 +142,6 @@ export const httpToolCalls: Benchmark = async (ctx) => {
         wanted: '>= 0.9x',
         met: modernVsLegacy >= 0.9,
         by: `${fmt(modernVsLegacy, 2)}x`,
-      },
-      {
-        // the ceiling loses this much to the era's larger messages alone (both sides of them: the
-        // load generator shares the cores); what the demo loses beyond that is core's own cost
-        name: "demo 2026-07-28 vs legacy, against the ceiling's 2026-07-28 vs legacy",
-        wanted: '>= 0.9x',
-        met: modernVsLegacy / ceilingModernVsLegacy >= 0.9,
-        by: `${fmt(modernVsLegacy / ceilingModernVsLegacy, 2)}x (demo ${fmt(modernVsLegacy, 2)}x, ceiling ${fmt(ceilingModernVsLegacy, 2)}x)`,
       },
       {
         name: 'demo 2026-07-28 req/s vs SDK v2 createMcpHandler',
