@@ -277,12 +277,35 @@ export const CORE_OPTIONS: ReadonlyArray<OptionSpec> = [
     schema: envUrl(),
   },
   {
+    env: 'OTEL_EXPORTER_OTLP_PROTOCOL',
+    description: 'http/json (what is sent) or http/protobuf (warned: JSON is sent); grpc is refused at start',
+    defaultText: 'http/json',
+    schema: envOtlpProtocol(),
+  },
+  {
     env: 'OTEL_SERVICE_NAME',
     description: 'service.name of the traces',
     defaultText: "the server's name",
     schema: z.string().max(200),
   },
 ];
+
+/**
+ * The OTLP protocols a server here can honour. Its exporter speaks OTLP/HTTP with JSON bodies, so
+ * `grpc` (a collector's port 4317) would fail every export: it fails start-up instead, saying what
+ * to set. `http/protobuf` is taken (collectors read JSON on the same /v1/traces) with a warning at
+ * start (tracing/setup.ts).
+ */
+function envOtlpProtocol() {
+  return z
+    .string()
+    .trim()
+    .refine((value) => value !== 'grpc', {
+      error:
+        "grpc is not exported here: traces go over OTLP/HTTP; point OTEL_EXPORTER_OTLP_ENDPOINT at the collector's OTLP/HTTP port (4318) and set http/json, or unset this",
+    })
+    .pipe(z.enum(['http/json', 'http/protobuf'], { error: 'expected http/json or http/protobuf' }));
+}
 
 /** Signing keys: each long enough to resist guessing (HMAC-SHA256 wants 32 bytes). */
 function envRequestStateKeys() {
@@ -359,6 +382,8 @@ export function coreConfigSchema(defaultPort: number) {
     // read again by tracing/setup.ts from the environment; checked here so a typo fails start-up
     OTEL_EXPORTER_OTLP_ENDPOINT: envUrl().optional(),
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: envUrl().optional(),
+    OTEL_EXPORTER_OTLP_PROTOCOL: envOtlpProtocol().optional(),
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: envOtlpProtocol().optional(),
     OTEL_SERVICE_NAME: z.string().max(200).optional(),
   });
 }

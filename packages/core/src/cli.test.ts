@@ -54,6 +54,25 @@ describe('parseCli', () => {
     expect(helpText(cli)).toContain('OTEL_EXPORTER_OTLP_ENDPOINT');
   });
 
+  it('refuses OTLP over grpc (the exporter speaks OTLP/HTTP) and an unknown protocol, naming what to set', () => {
+    for (const [name, value, says] of [
+      ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc', 'OTLP/HTTP port (4318)'],
+      ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'grpc', 'OTLP/HTTP port (4318)'],
+      ['OTEL_EXPORTER_OTLP_PROTOCOL', 'http/xml', 'expected http/json or http/protobuf'],
+    ] as const) {
+      const parsed = parseCli(cli, [], {
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4317',
+        [name]: value,
+      });
+      expect(parsed).toMatchObject({ kind: 'exit', code: 2 });
+      expect((parsed as { text: string }).text).toContain(`${name}: `);
+      expect((parsed as { text: string }).text).toContain(says);
+    }
+    for (const value of ['http/json', 'http/protobuf', ' http/json '])
+      expect(parseCli(cli, [], { OTEL_EXPORTER_OTLP_PROTOCOL: value })).toMatchObject({ kind: 'run' });
+    expect(helpText(cli)).toContain('OTEL_EXPORTER_OTLP_PROTOCOL');
+  });
+
   it('defaults to stdio on 127.0.0.1 and the server port, with the server defaults', () => {
     const parsed = parseCli(cli, [], {});
     expect(parsed).toMatchObject({

@@ -52,6 +52,14 @@ export async function startTracing(options: TracingOptions): Promise<Tracing | u
   }
   setTracingActive(true);
   options.logger.info({ service: options.serviceName }, 'exporting traces over OTLP');
+  const protocol = (
+    options.env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? options.env.OTEL_EXPORTER_OTLP_PROTOCOL
+  )?.trim();
+  if (protocol === 'http/protobuf')
+    options.logger.warn(
+      { protocol },
+      'traces go as OTLP/HTTP with JSON bodies, not protobuf: a collector that reads only protobuf refuses them (set http/json to silence this)',
+    );
   return {
     async shutdown() {
       setTracingActive(false);

@@ -293,3 +293,29 @@ describe('tracing on: spans exported to a real OTLP/HTTP receiver', () => {
     });
   });
 });
+
+describe('the OTLP protocol asked for', () => {
+  it('warns at start that JSON goes out when http/protobuf is asked for, and not for http/json', async () => {
+    for (const [env, warned] of [
+      [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }, true],
+      [
+        { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
+        true,
+      ],
+      [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, false],
+      [{}, false],
+    ] as const) {
+      const { logger, lines } = captureLogs();
+      const tracing = await startTracing({
+        serviceName: 's',
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', ...env },
+        logger,
+      });
+      await tracing?.shutdown();
+      const warnings = lines().filter(
+        (line) => line.level === 'warn' && String(line.msg).includes('not protobuf'),
+      );
+      expect(warnings.length, JSON.stringify(env)).toBe(warned ? 1 : 0);
+    }
+  });
+});
