@@ -34,6 +34,8 @@ const InitializeMethod = z.looseObject({ method: z.literal('initialize') });
 class CheckedServer extends Server {
   /** stdio or an HTTP session, for the initialize span (the other requests' come from the tables). */
   traceTransport = 'stdio';
+  /** The version the last initialize agreed on: on stdio, no header says it on each request. */
+  negotiatedVersion: string | undefined;
 
   override setRequestHandler<T extends AnyObjectSchema>(
     schema: T,
@@ -44,13 +46,17 @@ class CheckedServer extends Server {
       return;
     }
     super.setRequestHandler(InitializeMethod, (request, extra) => {
-      const answer = () =>
-        handler({ method: 'initialize', params: checkParams('initialize', request.params) } as never, extra);
+      const answer = async () => {
+        const params = checkParams('initialize', request.params);
+        const result = await handler({ method: 'initialize', params } as never, extra);
+        this.negotiatedVersion = (result as { protocolVersion?: string }).protocolVersion;
+        return result;
+      };
       if (!tracingActive()) return answer();
       const traced = {
         requestId: extra.requestId,
         sessionId: extra.sessionId,
-        trace: sessionTrace(this.traceTransport, extra),
+        trace: sessionTrace(this.traceTransport, extra, this.negotiatedVersion),
       };
       const params = request.params as Record<string, unknown> | undefined;
       return traceMcpRequest('initialize', params, traced, async () => answer());
@@ -155,7 +161,7 @@ export function createSdkServer(tables: ServerTables, options: SdkServerOptions)
       sessionId: extra.sessionId,
       session,
       asker: legacyAsker(server, extra),
-      trace: tracingActive() ? sessionTrace(options.transport, extra) : undefined,
+      trace: tracingActive() ? sessionTrace(options.transport, extra, server.negotiatedVersion) : undefined,
     };
     return (await tables.handle(method, params, env)) as ServerResult;
   };
@@ -201,8 +207,8 @@ function legacyAsker(server: Server, extra: Extra): Asker {
 }
 
 /** What a request's span learns from the SDK: stdio or HTTP, and an HTTP request's trace headers. */
-function sessionTrace(transport: string, extra: Extra): RequestTrace {
-  if (transport === 'stdio') return { transport: 'pipe' };
+function sessionTrace(transport: string, extra: Extra, negotiated: string | undefined): RequestTrace {
+  if (transport === 'stdio') return { transport: 'pipe', protocolVersion: negotiated };
   const headers = extra.requestInfo?.headers;
   const version = headers?.['mcp-protocol-version'];
   return {

@@ -211,6 +211,11 @@ describe('mcp-server-demo traces over stdio', () => {
       });
       expect(mine.find((s) => s.kind === SPAN_KIND.client)?.parentSpanId).toBe(server?.spanId);
     }
+    // each era's version: the modern request's _meta, the legacy one's from its initialize
+    const versionOf = (trace: string) =>
+      inTrace(trace)(spans).find((s) => s.kind === SPAN_KIND.server)?.attributes['mcp.protocol.version'];
+    expect(versionOf(modernTrace)).toBe('2026-07-28');
+    expect(versionOf(legacyTrace)).toBe('2025-11-25');
     // every stdout line was a JSON-RPC message (the parse above would have thrown otherwise)
     expect(stdout.length).toBeGreaterThanOrEqual(3);
     expect(stdout.every((line) => JSON.parse(line).jsonrpc === '2.0')).toBe(true);
