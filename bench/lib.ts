@@ -189,9 +189,11 @@ export async function load(
  */
 export function cpuMicros(pid: number | undefined): number | undefined {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // after the command name (in parentheses, which may hold anything): utime and stime in ticks
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? ticks * 10_000 : undefined;
+    return Number.isFinite(ticks) ? ticks * 10_000 : undefined; // Linux's USER_HZ: 100 ticks a second
   } catch {
     return undefined;
   }

@@ -28,7 +28,8 @@ const PREFIX = 'bundle-';
  * (12.8 MiB of resident memory in a bare HTTP server on Node 24), node:crypto's webcrypto 2.4 MiB,
  * node:fs's streams and node:util's abort signals about 1 MiB each. require() reads only what the
  * code uses. These getters are left out of the named exports, so a named import of one fails the
- * build; the default export (the module itself) still has them.
+ * build; the default export (the module itself) still has them. The names exported are those of
+ * the Node that builds (24 here): a name newer than the Node that runs is undefined there.
  */
 const VIA_REQUIRE: Record<string, string[]> = {
   http: ['WebSocket', 'MessageEvent', 'CloseEvent'],
@@ -42,7 +43,10 @@ function builtinsViaRequire(): Plugin {
   const require = createRequire(import.meta.url);
   return {
     name: 'builtins-via-require',
-    resolveId(id) {
+    resolveId(id, _importer, { kind }) {
+      // a bundled CommonJS dependency's require() stays one: it gets the module itself, which it
+      // may patch or read hidden keys of, never a copy through an ESM namespace
+      if (kind === 'require-call') return null;
       const name = id.replace(/^node:/, '');
       return Object.hasOwn(VIA_REQUIRE, name) ? `${VIRTUAL}${name}` : null;
     },
