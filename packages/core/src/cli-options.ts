@@ -272,13 +272,13 @@ export const CORE_OPTIONS: ReadonlyArray<OptionSpec> = [
   {
     env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
     description:
-      'export traces there over OTLP/HTTP (JSON; /v1/traces is appended); the other standard OTEL_* variables apply (stdio too)',
+      'export traces there over OTLP/HTTP (/v1/traces is appended); the other standard OTEL_* variables apply (stdio too)',
     defaultText: 'none: no traces, no SDK loaded',
     schema: envUrl(),
   },
   {
     env: 'OTEL_EXPORTER_OTLP_PROTOCOL',
-    description: 'http/json (what is sent) or http/protobuf (warned: JSON is sent); grpc is refused at start',
+    description: 'http/json or http/protobuf (OTLP/HTTP bodies); grpc is refused at start',
     defaultText: 'http/json',
     schema: envOtlpProtocol(),
   },
@@ -291,10 +291,9 @@ export const CORE_OPTIONS: ReadonlyArray<OptionSpec> = [
 ];
 
 /**
- * The OTLP protocols a server here can honour. Its exporter speaks OTLP/HTTP with JSON bodies, so
- * `grpc` (a collector's port 4317) would fail every export: it fails start-up instead, saying what
- * to set. `http/protobuf` is taken (collectors read JSON on the same /v1/traces) with a warning at
- * start (tracing/setup.ts).
+ * The OTLP protocols a server here can honour: OTLP/HTTP with JSON bodies (the default) or protobuf
+ * ones (tracing/sdk.ts). `grpc` (a collector's port 4317) would fail every export: it fails
+ * start-up instead, saying what to set.
  */
 function envOtlpProtocol() {
   return z
@@ -302,7 +301,7 @@ function envOtlpProtocol() {
     .trim()
     .refine((value) => value !== 'grpc', {
       error:
-        "grpc is not exported here: traces go over OTLP/HTTP; point OTEL_EXPORTER_OTLP_ENDPOINT at the collector's OTLP/HTTP port (4318) and set http/json, or unset this",
+        "grpc is not exported here: traces go over OTLP/HTTP; point OTEL_EXPORTER_OTLP_ENDPOINT at the collector's OTLP/HTTP port (4318) and set http/protobuf or http/json, or unset this",
     })
     .pipe(z.enum(['http/json', 'http/protobuf'], { error: 'expected http/json or http/protobuf' }));
 }

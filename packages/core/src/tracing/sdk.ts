@@ -11,6 +11,7 @@ import {
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OTLPProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -35,7 +36,11 @@ export interface SdkOptions {
 /** Registers the SDK globally; returns what flushes and stops it within a time bound. */
 export function registerSdk(options: SdkOptions): (timeoutMs: number) => Promise<void> {
   const { env, logger } = options;
-  const exporter = new OTLPTraceExporter(exporterOptions(env));
+  // OTLP/HTTP with JSON bodies unless protobuf is asked for (grpc is refused at start, cli-options.ts)
+  const exporter =
+    otlpProtocol(env) === 'http/protobuf'
+      ? new OTLPProtobufTraceExporter(exporterOptions(env))
+      : new OTLPTraceExporter(exporterOptions(env));
   const processor = new BatchSpanProcessor({
     exporter,
     maxQueueSize: int(env.OTEL_BSP_MAX_QUEUE_SIZE, 2048),
@@ -98,6 +103,11 @@ export function exporterOptions(env: Env) {
   };
   const timeoutMillis = int(env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT ?? env.OTEL_EXPORTER_OTLP_TIMEOUT, 10_000);
   return { url, headers, timeoutMillis };
+}
+
+/** OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL, else `http/json`. */
+export function otlpProtocol(env: Env): string {
+  return (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL)?.trim() || 'http/json';
 }
 
 /** OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG (the specification's names; default parentbased_always_on). */

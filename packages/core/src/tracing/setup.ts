@@ -38,8 +38,10 @@ export const loadSdk = (): Promise<SdkModule> => import('./sdk.ts');
 export async function startTracing(options: TracingOptions): Promise<Tracing | undefined> {
   if (!tracingConfigured(options.env)) return undefined;
   let stop: (timeoutMs: number) => Promise<void>;
+  let protocol: string;
   try {
     const sdk = await (options.load ?? loadSdk)();
+    protocol = sdk.otlpProtocol(options.env);
     stop = sdk.registerSdk({
       serviceName: options.env.OTEL_SERVICE_NAME?.trim() || options.serviceName,
       serviceVersion: options.serviceVersion,
@@ -51,15 +53,7 @@ export async function startTracing(options: TracingOptions): Promise<Tracing | u
     return undefined;
   }
   setTracingActive(true);
-  options.logger.info({ service: options.serviceName }, 'exporting traces over OTLP');
-  const protocol = (
-    options.env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? options.env.OTEL_EXPORTER_OTLP_PROTOCOL
-  )?.trim();
-  if (protocol === 'http/protobuf')
-    options.logger.warn(
-      { protocol },
-      'traces go as OTLP/HTTP with JSON bodies, not protobuf: a collector that reads only protobuf refuses them (set http/json to silence this)',
-    );
+  options.logger.info({ service: options.serviceName, protocol }, 'exporting traces over OTLP');
   return {
     async shutdown() {
       setTracingActive(false);

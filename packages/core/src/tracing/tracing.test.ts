@@ -8,6 +8,7 @@ import { defineServer, defineTool, type ServerDefinition } from '../server.ts';
 import { captureLogs, connectHttp, postModern, serveForTest } from '../testing.ts';
 import { type OtlpReceiver, type ReceivedSpan, SPAN_KIND, startOtlpReceiver } from '../testing-otlp.ts';
 import { traceDbCall } from './db-span.ts';
+import { traceMcpRequest } from './mcp-span.ts';
 import { samplerFrom } from './sdk.ts';
 import { loadSdk, startTracing, type Tracing, tracingConfigured } from './setup.ts';
 import { tracingActive } from './spans.ts';
@@ -295,27 +296,52 @@ describe('tracing on: spans exported to a real OTLP/HTTP receiver', () => {
 });
 
 describe('the OTLP protocol asked for', () => {
-  it('warns at start that JSON goes out when http/protobuf is asked for, and not for http/json', async () => {
-    for (const [env, warned] of [
-      [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }, true],
-      [
-        { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
-        true,
-      ],
-      [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, false],
-      [{}, false],
-    ] as const) {
-      const { logger, lines } = captureLogs();
-      const tracing = await startTracing({
-        serviceName: 's',
-        env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', ...env },
-        logger,
+  it('sends protobuf bodies for http/protobuf and JSON ones otherwise, to /v1/traces', async () => {
+    const received: Array<{ path: string | undefined; type: string | undefined; body: Buffer }> = [];
+    const collector = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        received.push({ path: req.url, type: req.headers['content-type'], body: Buffer.concat(chunks) });
+        res.writeHead(200, { 'content-type': req.headers['content-type'] ?? 'application/json' });
+        res.end(req.headers['content-type']?.includes('json') ? '{}' : '');
       });
-      await tracing?.shutdown();
-      const warnings = lines().filter(
-        (line) => line.level === 'warn' && String(line.msg).includes('not protobuf'),
-      );
-      expect(warnings.length, JSON.stringify(env)).toBe(warned ? 1 : 0);
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+    try {
+      for (const [env, type] of [
+        [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }, 'application/x-protobuf'],
+        [
+          { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
+          'application/x-protobuf',
+        ],
+        [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, 'application/json'],
+        [{}, 'application/json'],
+      ] as const) {
+        received.length = 0;
+        const { logger, lines } = captureLogs();
+        const tracing = await startTracing({
+          serviceName: 'protocol-probe',
+          env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, ...env },
+          logger,
+        });
+        await traceMcpRequest('tools/list', undefined, { requestId: 1 }, async () => ({ tools: [] }));
+        await tracing?.shutdown(); // flushes the batch
+        const what = JSON.stringify(env);
+        expect(received, what).toHaveLength(1);
+        expect(received[0]?.path, what).toBe('/v1/traces');
+        expect(received[0]?.type, what).toContain(type);
+        // protobuf keeps strings as they are: the span's and the service's names are in the body
+        expect(received[0]?.body.includes('tools/list'), what).toBe(true);
+        expect(received[0]?.body.includes('protocol-probe'), what).toBe(true);
+        if (type === 'application/json') expect(() => JSON.parse(String(received[0]?.body))).not.toThrow();
+        expect(lines().find((line) => line.msg === 'exporting traces over OTLP')?.protocol, what).toBe(
+          type === 'application/json' ? 'http/json' : 'http/protobuf',
+        );
+      }
+    } finally {
+      collector.close();
     }
   });
 });
