@@ -3,6 +3,8 @@
 // them: 12.8 MiB of resident memory in a bare server on Node 24), not node:http2 (the SDK's
 // session transport imports it through @hono/node-server: 9 MiB, loaded only with --stateful).
 // A hook records Node's list of the built-in modules it loaded when the process exits.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,5 +98,33 @@ describe('a bundled bin serving stateless HTTP', () => {
   it('loads node:http2 with --stateful, where the SDK session transport needs it, and still serves', async () => {
     const modules = await builtinsLoaded('demo', ['--stateful'], {}, callDemoBothEras);
     expect(modules).toContain('NativeModule http2');
+  });
+});
+
+describe('a bundled bin on a Node older than its engines field', () => {
+  it('says which Node it needs and exits 1 before loading anything (22.13 crashed in better-sqlite3)', async () => {
+    // the preload makes this Node report 22.13.1, the last release better-sqlite3's binary kills
+    const oldNode = join(dir, 'old-node.mjs');
+    writeFileSync(oldNode, "Object.defineProperty(process.versions, 'node', { value: '22.13.1' });\n");
+    const run = async (args: string[]) => {
+      const child = spawn(process.execPath, [
+        ...args,
+        join(ROOT, 'servers/customer-db/dist/bin.js'),
+        '--help',
+      ]);
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      const [code] = await once(child, 'exit');
+      return { code, stdout, stderr };
+    };
+    const old = await run([`--import=${oldNode}`]);
+    expect(old.code).toBe(1);
+    expect(old.stderr).toContain('@mcp-stack/server-customer-db needs Node >= 22.14.0');
+    expect(old.stdout).toBe(''); // the bundle never ran: no --help text
+    const current = await run([]);
+    expect(current.code).toBe(0);
+    expect(current.stdout).toContain('CUSTOMER_DB_PATH');
   });
 });

@@ -104,6 +104,33 @@ await build({
   },
 });
 
+/**
+ * The package's oldest Node (`engines.node`, `>=X.Y[.Z]`), checked by each entry before the bundle
+ * loads: an older Node does not fail cleanly on its own. better-sqlite3's prebuilt binary, for one,
+ * kills Node 22.12 and 22.13 with a segmentation fault on its first query.
+ */
+const pkg = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as {
+  name?: string;
+  engines?: { node?: string };
+};
+
+function minimumNode(): [number, number, number] | undefined {
+  const match = /^>=\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(pkg.engines?.node?.trim() ?? '');
+  return match ? [Number(match[1]), Number(match[2] ?? 0), Number(match[3] ?? 0)] : undefined;
+}
+
+const minimum = minimumNode();
+const versionCheck = minimum
+  ? [
+      `const [major, minor, patch] = process.versions.node.split('.').map(Number);`,
+      `const [needMajor, needMinor, needPatch] = ${JSON.stringify(minimum)};`,
+      'if (major < needMajor || (major === needMajor && (minor < needMinor || (minor === needMinor && patch < needPatch)))) {',
+      `  process.stderr.write(\`${pkg.name ?? 'this server'} needs Node >= ${minimum.join('.')}; this is Node \${process.version} (\${process.execPath}). Install a newer Node and run it again.\\n\`);`,
+      '  process.exit(1);',
+      '}',
+    ]
+  : [];
+
 for (const name of entries) {
   rmSync(join(dist, `${name}.js.map`), { force: true }); // tsc's map, of the file replaced here
   writeFileSync(
@@ -111,7 +138,8 @@ for (const name of entries) {
     [
       '#!/usr/bin/env node',
       `${WRAPPER}${PREFIX}${name}.js, run with Node's compile cache on (NODE_DISABLE_COMPILE_CACHE=1 turns it off)`,
-      "import { enableCompileCache } from 'node:module';",
+      ...versionCheck,
+      "const { enableCompileCache } = await import('node:module');",
       'enableCompileCache?.();',
       `await import('./${PREFIX}${name}.js');`,
       '',

@@ -443,7 +443,7 @@ function clientConfigs(chosen: Service[]): string {
     servers: Object.fromEntries(mcp.map((s) => [`mcp-stack-${s.name}`, { type: 'http', url: url(s) }])),
   };
   const cursor = { mcpServers: Object.fromEntries(mcp.map((s) => [`mcp-stack-${s.name}`, { url: url(s) }])) };
-  // Claude Desktop starts stdio servers only: each bin over stdio with this Node (>= 22.12), on the
+  // Claude Desktop starts stdio servers only: each bin over stdio with this Node (>= 22.14), on the
   // stack's data; users goes through the mcp-remote bridge to the running stack, since its API key
   // is this run's own.
   const claude = {

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Puts a Node >= 22.12 and the pinned pnpm first on PATH, installing them into ./.toolchain from
+# Puts a Node >= 22.14 and the pinned pnpm first on PATH, installing them into ./.toolchain from
 # the npm registry when this machine lacks them. Source it (it changes your shell's PATH):
 #
 #   source scripts/toolchain.sh
@@ -32,7 +32,7 @@ toolchain: what to check:
   - can npm reach its registry?  npm view $2 version
   - a proxy or private CA: npm reads HTTPS_PROXY / https-proxy and cafile from your npmrc
     (global: ${npm_config_globalconfig:-none}, user: $(npm config get userconfig 2>/dev/null))
-  - or install Node >= 22.12 and pnpm ${pnpm_version:-} yourself, put them on PATH, and source this again
+  - or install Node >= 22.14 and pnpm ${pnpm_version:-} yourself, put them on PATH, and source this again
 HINT
   rm -f "$log"
   return 1
@@ -59,9 +59,9 @@ __mcp_stack_toolchain() {
   current="${current#v}"
   major="${current%%.*}"
   minor="${current#*.}"; minor="${minor%%.*}"
-  if [ -z "$current" ] || [ "$major" -lt 22 ] || { [ "$major" -eq 22 ] && [ "$minor" -lt 12 ]; }; then
+  if [ -z "$current" ] || [ "$major" -lt 22 ] || { [ "$major" -eq 22 ] && [ "$minor" -lt 14 ]; }; then
     if ! "$dir/node/node_modules/node/bin/node" --version >/dev/null 2>&1; then
-      echo "toolchain: Node ${current:-none} is older than 22.12; installing node@$node_version into .toolchain/node" >&2
+      echo "toolchain: Node ${current:-none} is older than 22.14; installing node@$node_version into .toolchain/node" >&2
       __mcp_stack_npm_install "$dir/node" "node@$node_version" || return 1
     fi
     PATH="$dir/node/node_modules/node/bin:$PATH"

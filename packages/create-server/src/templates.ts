@@ -27,7 +27,7 @@ export function commonFiles({ names, port, description }: PackagePlan): Generate
         description,
         license: 'MIT',
         type: 'module',
-        engines: { node: '>=22.12' },
+        engines: { node: '>=22.14' },
         // under publishConfig: pnpm pack makes it the bin, and a workspace install does not warn
         // that dist/bin.js is missing before the first build
         publishConfig: { bin: { [names.bin]: './dist/bin.js' } },
