@@ -45,22 +45,15 @@ export const httpToolCalls: Benchmark = async (ctx) => {
     ceiling: await startServer([join(ROOT, 'bench/baselines/ceiling.mjs'), String(ports.ceiling)]),
   };
   // the loads, in the order each round runs them: the demo bin twice, once per era
+  type Server = keyof typeof servers;
   const loads = {
-    demo: { port: ports.demo, options: {} },
-    demoModern: { port: ports.demo, options: MODERN },
-    sdk: { port: ports.sdk, options: {} },
-    sdkV2: { port: ports.sdkV2, options: MODERN },
-    ceiling: { port: ports.ceiling, options: {} },
-    ceilingModern: { port: ports.ceiling, options: MODERN },
-  };
-  const serverOf: Record<keyof typeof loads, keyof typeof servers> = {
-    demo: 'demo',
-    demoModern: 'demo',
-    sdk: 'sdk',
-    sdkV2: 'sdkV2',
-    ceiling: 'ceiling',
-    ceilingModern: 'ceiling',
-  };
+    demo: { server: 'demo', options: {} },
+    demoModern: { server: 'demo', options: MODERN },
+    sdk: { server: 'sdk', options: {} },
+    sdkV2: { server: 'sdkV2', options: MODERN },
+    ceiling: { server: 'ceiling', options: {} },
+    ceilingModern: { server: 'ceiling', options: MODERN },
+  } satisfies Record<string, { server: Server; options: object }>;
   type Load = keyof typeof loads;
   const names = Object.keys(loads) as Load[];
   const samples = Object.fromEntries(names.map((name) => [name, []])) as unknown as Record<
@@ -69,14 +62,15 @@ export const httpToolCalls: Benchmark = async (ctx) => {
   >;
   try {
     for (const name of names) {
-      await load(`http://127.0.0.1:${loads[name].port}/mcp`, 2, loads[name].options); // warm-up
+      await load(`http://127.0.0.1:${ports[loads[name].server]}/mcp`, 2, loads[name].options); // warm-up
     }
     for (let round = 1; round <= rounds; round++) {
       for (const name of names) {
         ctx.progress(`round ${round}/${rounds}: ${name}`);
-        const pid = servers[serverOf[name]].pid;
+        const { server, options } = loads[name];
+        const pid = servers[server].pid;
         const cpuBefore = cpuMicros(pid);
-        const result = await load(`http://127.0.0.1:${loads[name].port}/mcp`, seconds, loads[name].options);
+        const result = await load(`http://127.0.0.1:${ports[server]}/mcp`, seconds, options);
         const cpuAfter = cpuMicros(pid);
         samples[name].push({
           rps: result.rps,

@@ -3,12 +3,11 @@
 // them: 12.8 MiB of resident memory in a bare server on Node 24), not node:http2 (the SDK's
 // session transport imports it through @hono/node-server: 9 MiB, loaded only with --stateful).
 // A hook records Node's list of the built-in modules it loaded when the process exits.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectHttp, postModern, type SpawnedHttp, spawnHttp } from '@mcp-stack/core/testing';
+import { connectHttp, endSpawned, postModern, type SpawnedHttp, spawnHttp } from '@mcp-stack/core/testing';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ROOT } from './test-support.ts';
 
@@ -22,14 +21,7 @@ process.on('exit', () => writeFileSync(process.env.BUILTINS_OUT, process.moduleL
 `,
 );
 const spawned: SpawnedHttp[] = [];
-afterEach(async () => {
-  for (const server of spawned.splice(0)) {
-    if (server.child.exitCode !== null || server.child.signalCode !== null) continue;
-    const stuck = setTimeout(() => server.child.kill('SIGKILL'), 10_000);
-    await server.stop();
-    clearTimeout(stuck);
-  }
-});
+afterEach(() => endSpawned(spawned.splice(0).map((server) => server.child)));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Starts a built bin over HTTP, runs `use` against it, stops it; the built-in modules it loaded. */
@@ -106,25 +98,17 @@ describe('a bundled bin on a Node older than its engines field', () => {
     // the preload makes this Node report 22.13.1, the last release better-sqlite3's binary kills
     const oldNode = join(dir, 'old-node.mjs');
     writeFileSync(oldNode, "Object.defineProperty(process.versions, 'node', { value: '22.13.1' });\n");
-    const run = async (args: string[]) => {
-      const child = spawn(process.execPath, [
-        ...args,
-        join(ROOT, 'servers/customer-db/dist/bin.js'),
-        '--help',
-      ]);
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      const [code] = await once(child, 'exit');
-      return { code, stdout, stderr };
-    };
-    const old = await run([`--import=${oldNode}`]);
-    expect(old.code).toBe(1);
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, [...args, join(ROOT, 'servers/customer-db/dist/bin.js'), '--help'], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+    const old = run([`--import=${oldNode}`]);
+    expect(old.status).toBe(1);
     expect(old.stderr).toContain('@mcp-stack/server-customer-db needs Node >= 22.14.0');
     expect(old.stdout).toBe(''); // the bundle never ran: no --help text
-    const current = await run([]);
-    expect(current.code).toBe(0);
+    const current = run([]);
+    expect(current.status).toBe(0);
     expect(current.stdout).toContain('CUSTOMER_DB_PATH');
   });
 });

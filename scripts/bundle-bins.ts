@@ -120,11 +120,12 @@ function minimumNode(): [number, number, number] | undefined {
 }
 
 const minimum = minimumNode();
+/** A version as one number (22.14.0 -> 22014000), as the entry computes the running Node's. */
+const versionNumber = ([major = 0, minor = 0, patch = 0]: number[]) => major * 1e6 + minor * 1e3 + patch;
 const versionCheck = minimum
   ? [
-      `const [major, minor, patch] = process.versions.node.split('.').map(Number);`,
-      `const [needMajor, needMinor, needPatch] = ${JSON.stringify(minimum)};`,
-      'if (major < needMajor || (major === needMajor && (minor < needMinor || (minor === needMinor && patch < needPatch)))) {',
+      "const [major = 0, minor = 0, patch = 0] = process.versions.node.split('.').map(Number);",
+      `if (major * 1e6 + minor * 1e3 + patch < ${versionNumber(minimum)}) {`,
       `  process.stderr.write(\`${pkg.name ?? 'this server'} needs Node >= ${minimum.join('.')}; this is Node \${process.version} (\${process.execPath}). Install a newer Node and run it again.\\n\`);`,
       '  process.exit(1);',
       '}',
@@ -139,6 +140,7 @@ for (const name of entries) {
       '#!/usr/bin/env node',
       `${WRAPPER}${PREFIX}${name}.js, run with Node's compile cache on (NODE_DISABLE_COMPILE_CACHE=1 turns it off)`,
       ...versionCheck,
+      // imported after the check: a static import links first, and an old Node lacks this export
       "const { enableCompileCache } = await import('node:module');",
       'enableCompileCache?.();',
       `await import('./${PREFIX}${name}.js');`,

@@ -135,10 +135,7 @@ export async function loadMallocTrim(logger?: Logger): Promise<TrimFunction | un
   try {
     const libc = koffi.load('libc.so.6');
     const mallocTrim = libc.func('int malloc_trim(size_t pad)');
-    // malloc_trim thins every arena but gives back the top of the main one only; a thread's arena
-    // gives its top back on a free past the trim threshold, which glibc raises (up to 64 MiB)
-    // each time it frees a large mapped chunk. A users bin kept a 24 MiB arena top (0.2 MiB in
-    // use) after the soak: the threshold is fixed at glibc's default instead.
+    // the trim threshold, fixed at glibc's default (why: the top of this file)
     const mallopt = libc.func('int mallopt(int param, int value)');
     if (mallopt(M_TRIM_THRESHOLD, DEFAULT_TRIM_THRESHOLD) !== 1)
       logger?.debug('memory trim: mallopt(M_TRIM_THRESHOLD) refused; arenas keep their tops');

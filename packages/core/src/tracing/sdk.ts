@@ -37,10 +37,8 @@ export interface SdkOptions {
 export function registerSdk(options: SdkOptions): (timeoutMs: number) => Promise<void> {
   const { env, logger } = options;
   // OTLP/HTTP with JSON bodies unless protobuf is asked for (grpc is refused at start, cli-options.ts)
-  const exporter =
-    otlpProtocol(env) === 'http/protobuf'
-      ? new OTLPProtobufTraceExporter(exporterOptions(env))
-      : new OTLPTraceExporter(exporterOptions(env));
+  const Exporter = otlpProtocol(env) === 'http/protobuf' ? OTLPProtobufTraceExporter : OTLPTraceExporter;
+  const exporter = new Exporter(exporterOptions(env));
   const processor = new BatchSpanProcessor({
     exporter,
     maxQueueSize: int(env.OTEL_BSP_MAX_QUEUE_SIZE, 2048),
